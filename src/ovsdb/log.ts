@@ -262,7 +262,7 @@ interface Deferred {
 }
 
 type AppendItem = { kind: 'append'; data: Buffer; count: number; done: Deferred };
-type ReplaceItem = { kind: 'replace'; records: JsonObject[]; done: Deferred };
+type ReplaceItem = { kind: 'replace'; data: Buffer; count: number; done: Deferred };
 type QueueItem = AppendItem | ReplaceItem;
 
 /** An open standalone database log: appends are serialized, group-committed and durable when they resolve. */
@@ -304,7 +304,7 @@ export class DbLog {
     } catch (err) {
       await fh?.close().catch(() => {});
       await lock?.release();
-      throw err;
+      throw asIoError(err, path);
     }
   }
 
@@ -379,13 +379,14 @@ export class DbLog {
 
   /** Atomically replaces the whole file by `records` (online compaction), after the appends queued before. */
   replace(records: readonly JsonObject[]): Promise<void> {
+    let data: Buffer;
     try {
       this.checkWritable();
-      frameRecords(records);
+      data = frameRecords(records);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.enqueue((done) => ({ kind: 'replace', records: [...records], done }));
+    return this.enqueue((done) => ({ kind: 'replace', data, count: records.length, done }));
   }
 
   /** Waits for queued writes, closes the file and releases the lock. */
@@ -471,13 +472,12 @@ export class DbLog {
   private async runReplace(item: ReplaceItem): Promise<void> {
     if (this.broken) return item.done.reject(this.broken);
     try {
-      const data = frameRecords(item.records);
-      const fh = await writeReplacement(this.realPath, data, this.io, this.onWarning);
+      const fh = await writeReplacement(this.realPath, item.data, this.io, this.onWarning);
       await this.fh.close().catch(() => {});
       this.fh = fh;
-      this.end = data.length;
-      this.base = data.length;
-      this.counters.records += item.records.length;
+      this.end = item.data.length;
+      this.base = item.data.length;
+      this.counters.records += item.count;
       item.done.resolve();
     } catch (err) {
       item.done.reject(err);
