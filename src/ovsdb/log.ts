@@ -104,7 +104,7 @@ export interface OpenedLog {
 export interface DbLogStats {
   /** Records appended. */
   records: number;
-  /** Write system calls batches (one per group commit). */
+  /** Batched writes (one per group commit). */
   writes: number;
   /** fdatasync calls. */
   syncs: number;
@@ -209,7 +209,7 @@ function checkMagic(buf: Buffer, path: string): void {
   throw new DbLogError('bad magic', `${path}: not an OVSDB standalone database (bad magic)`, path, 0);
 }
 
-/** True when a valid record starts somewhere after `offset` (at the start of a line). */
+/** The offset of the first valid record starting (at a line start) after `offset`, if any. */
 function hasValidRecordAfter(buf: Buffer, offset: number): number | undefined {
   const needle = Buffer.from(`\n${HEADER_PREFIX}`, 'latin1');
   for (let at = buf.indexOf(needle, offset); at >= 0; at = buf.indexOf(needle, at + 1)) {
