@@ -1,5 +1,6 @@
 // The `tsovs` command: dispatches `tsovs SUBCOMMAND ARGS…` to the thin wrappers in this folder.
 // Each wrapper parses its own arguments (commander) and calls into the library layers.
+import { pathToFileURL } from 'node:url';
 
 /** A subcommand: takes its arguments (after the subcommand name) and resolves to an exit status. */
 export type Subcommand = (args: string[]) => Promise<number>;
@@ -26,7 +27,8 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
 
 function usage(): string {
   const lines = ['usage: tsovs COMMAND [ARG…]', '', 'commands:'];
-  for (const [name, { summary }] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(14)} ${summary}`);
+  for (const [name, { summary }] of Object.entries(SUBCOMMANDS))
+    lines.push(`  ${name.padEnd(14)} ${summary}`);
   lines.push('', 'Run `tsovs COMMAND --help` for the options of one command.');
   return `${lines.join('\n')}\n`;
 }
@@ -48,4 +50,21 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   return (await entry.load())(rest);
+}
+
+/** Runs main() and exits with its status; used by bin/tsovs.js and when this file is run directly. */
+export function runMain(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`tsovs: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runMain(process.argv.slice(2));
 }

@@ -340,7 +340,7 @@ class Txn {
   wait(op: JsonObject): Json {
     const table = this.table(op);
     const clauses = this.where(table, op);
-    const columns = this.columnList(table.schema, member(op, 'columns', true));
+    const columns = this.columnList(table.schema, op.columns);
     const until = member(op, 'until', true);
     if (until !== '==' && until !== '!=') throw syntaxError(op, 'until must be "==" or "!="');
     const rowsJson = member(op, 'rows', true);
