@@ -88,6 +88,9 @@ function unbracket(address: string, text: string): string {
 function splitHostPort(address: string, text: string): { host: string; port?: string } {
   const end = text.startsWith('[') ? text.indexOf(']') + 1 : 0;
   const colon = text.indexOf(':', end);
+  if (end === 0 && colon !== text.lastIndexOf(':')) {
+    throw new AddressError('invalid address', `"${address}": IPv6 addresses must be in [brackets]`);
+  }
   if (colon < 0) return { host: unbracket(address, text) };
   return { host: unbracket(address, text.slice(0, colon)), port: text.slice(colon + 1) };
 }
