@@ -72,7 +72,10 @@ export class JsonSplitter {
     return this.depth > 0;
   }
 
-  /** Scans `chunk`; after an error the splitter stays failed and every later feed returns that error. */
+  /**
+   * Scans `chunk` (kept by reference until its value completes: do not reuse it, as Node's streams do not).
+   * After an error the splitter stays failed and every later feed returns that error.
+   */
   feed(chunk: Uint8Array): SplitResult {
     const values: Json[] = [];
     if (this.failure) return { values, error: this.failure };
@@ -89,9 +92,7 @@ export class JsonSplitter {
         continue;
       }
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (byte === BACKSLASH) this.escaped = true;
-        else if (byte === QUOTE) this.inString = false;
+        i = this.skipString(chunk, i) - 1;
         continue;
       }
       if (byte === QUOTE) this.inString = true;
@@ -115,6 +116,25 @@ export class JsonSplitter {
     return { values, error };
   }
 
+  /** Scans string content from `i`; returns the index after the closing quote, or the chunk's length. */
+  private skipString(chunk: Uint8Array, i: number): number {
+    if (this.escaped) {
+      this.escaped = false;
+      i++;
+    }
+    for (; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (byte === BACKSLASH) {
+        // Skip the escaped byte; it may be in the next chunk.
+        if (++i === chunk.length) this.escaped = true;
+      } else if (byte === QUOTE) {
+        this.inString = false;
+        return i + 1;
+      }
+    }
+    return chunk.length;
+  }
+
   private topLevelMessage(byte: number, i: number): string {
     return `byte ${this.offset + i}: syntax error at top level: ${describeByte(byte)} where a JSON object or array must begin`;
   }
@@ -126,7 +146,7 @@ export class JsonSplitter {
   /** Holds the unfinished tail of a chunk until the value's end arrives. */
   private keep(tail: Uint8Array): JsonStreamError | null {
     if (this.pendingBytes + tail.length > this.maxBytes) return this.tooLong();
-    this.pending.push(Buffer.from(tail));
+    this.pending.push(Buffer.from(tail.buffer, tail.byteOffset, tail.length));
     this.pendingBytes += tail.length;
     return null;
   }
