@@ -288,9 +288,9 @@ describe('JsonRpcSession', () => {
 
   it('keeps a peer that answers the probe', async () => {
     const logger = captureLogger();
-    const [client, server] = await pair({ logger, probeIntervalMs: 40 });
+    const [client, server] = await pair({ logger, probeIntervalMs: 150 });
     const start = Date.now();
-    await waitFor(() => Date.now() - start > 300, 'several probe intervals');
+    await waitFor(() => Date.now() - start > 700, 'several probe intervals');
     assert.equal(server.closed, false);
     assert.deepEqual(logger.lines, []);
     client.close();
