@@ -19,6 +19,18 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'talk to an OVSDB server (list-dbs, get-schema, transact, dump, monitor)',
     load: async () => (await import('./ovsdb-client.js')).run,
   },
+  start: {
+    summary: 'start the daemons in the background (creates the database if missing)',
+    load: async () => async (args) => (await import('./ctl.js')).run(['start', ...args]),
+  },
+  stop: {
+    summary: 'stop the daemons started by `tsovs start`',
+    load: async () => async (args) => (await import('./ctl.js')).run(['stop', ...args]),
+  },
+  status: {
+    summary: 'tell whether the daemons are running',
+    load: async () => async (args) => (await import('./ctl.js')).run(['status', ...args]),
+  },
   appctl: {
     summary: 'send a command to a running tsovs daemon (like ovs-appctl)',
     load: async () => (await import('./appctl.js')).run,
