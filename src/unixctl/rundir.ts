@@ -1,10 +1,9 @@
-// Where daemons keep pid files and control sockets: $TSOVS_RUNDIR, else /var/run/tsovs (OVS's OVS_RUNDIR).
+// Control socket paths of daemons, under the run directory (see util/paths.ts).
 import { join } from 'node:path';
+import { runDir } from '../util/paths.js';
 
 /** The run directory: $TSOVS_RUNDIR, or /var/run/tsovs. */
-export function rundir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TSOVS_RUNDIR || '/var/run/tsovs';
-}
+export const rundir = runDir;
 
 /** A daemon's control socket path as OVS names it: `<rundir>/<program>.<pid>.ctl`. */
 export function controlSocketPath(program: string, pid: number, dir: string = rundir()): string {

@@ -23,12 +23,12 @@ export function schemaPath(file: string): string {
   return join(packageRoot(), 'schema', file);
 }
 
-/** The run directory: $TSOVS_RUNDIR, or /var/run/tsovs. */
-export function runDir(): string {
-  return process.env.TSOVS_RUNDIR ?? '/var/run/tsovs';
+/** The run directory (pid files, sockets): $TSOVS_RUNDIR, or /var/run/tsovs — OVS's OVS_RUNDIR. */
+export function runDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TSOVS_RUNDIR || '/var/run/tsovs';
 }
 
 /** The database directory: $TSOVS_DBDIR, or the run directory. */
-export function dbDir(): string {
-  return process.env.TSOVS_DBDIR ?? runDir();
+export function dbDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TSOVS_DBDIR || runDir(env);
 }
