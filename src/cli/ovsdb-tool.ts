@@ -1,13 +1,15 @@
 // `tsovs ovsdb-tool COMMAND…`: create, compact, show-log, query, transact and the db-/schema- queries of
-// Open vSwitch's ovsdb-tool, on standalone database files that both tools read.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Json, JsonObject } from '../jsonrpc/json.js';
+// Open vSwitch's ovsdb-tool, on standalone database files that both tools read. Output formats (show-log,
+// query results) are Open vSwitch's own, line for line.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
+import { checkDatum, type Datum, datumFromJson, isUuid } from '../ovsdb/datum.js';
 import { DbLog } from '../ovsdb/log.js';
-import { parseTxnRecord, recordDateMs } from '../ovsdb/log-records.js';
-import { parseSchema, readSchemaFile } from '../ovsdb/schema.js';
+import { type DatabaseSchema, parseSchema, type TableSchema } from '../ovsdb/schema.js';
 import { FileStorage, loadRecords, snapshotRecord, txnRecord } from '../ovsdb/storage.js';
 import { executeTransaction } from '../ovsdb/transaction.js';
+import type { Atom, AtomicType, ColumnType } from '../ovsdb/types.js';
 import { TSOVS_VERSION } from '../unixctl/server.js';
 import { dbDir, schemaPath } from '../util/paths.js';
 
@@ -33,6 +35,10 @@ class ToolError extends Error {}
 
 function defaultDb(): string {
   return join(dbDir(), 'conf.db');
+}
+
+function defaultSchema(): string {
+  return schemaPath('vswitch.ovsschema');
 }
 
 /** Runs one ovsdb-tool command. */
@@ -76,7 +82,7 @@ async function command(cmd: string | undefined, p: string[], more: number): Prom
       throw new ToolError('missing command name; use --help for help');
     case 'create':
       arity(cmd, p, 0, 2);
-      return create(p[0] ?? defaultDb(), p[1] ?? schemaPath('vswitch.ovsschema'));
+      return create(p[0] ?? defaultDb(), p[1] ?? defaultSchema());
     case 'compact':
       arity(cmd, p, 0, 2);
       return compact(p[0] ?? defaultDb(), p[1]);
@@ -95,8 +101,7 @@ async function command(cmd: string | undefined, p: string[], more: number): Prom
     case 'schema-version':
     case 'schema-cksum': {
       arity(cmd, p, 0, 1);
-      const json = JSON.parse(readFileSync(p[0] ?? schemaPath('vswitch.ovsschema'), 'utf8')) as JsonObject;
-      parseSchema(json);
+      const { json } = readSchema(p[0] ?? defaultSchema());
       return `${schemaField(json, cmd.slice(7))}\n`;
     }
     case 'query':
@@ -118,14 +123,54 @@ function schemaField(schema: JsonObject, field: string): string {
   return typeof v === 'string' ? v : '';
 }
 
+/** Reads and checks a schema file; every failure names the file and what was wrong with it. */
+function readSchema(path: string): { json: JsonObject; schema: DatabaseSchema } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'No such file or directory' : e.message;
+    throw new ToolError(`failed to read schema: "${path}" could not be read (${why})`);
+  }
+  let json: Json;
+  try {
+    json = JSON.parse(text) as Json;
+  } catch (err) {
+    throw new ToolError(
+      `failed to read schema: "${path}" could not be read as JSON (${(err as Error).message})`,
+    );
+  }
+  try {
+    const schema = parseSchema(json);
+    return { json: json as JsonObject, schema };
+  } catch (err) {
+    throw new ToolError(`failed to read schema: "${path}" is not a valid schema (${(err as Error).message})`);
+  }
+}
+
 async function readRecords(path: string): Promise<JsonObject[]> {
   const { log, records } = await DbLog.open(path, { readOnly: true });
   await log.close();
   return records;
 }
 
+/** Refuses, with a clear message, to create `path` where it exists or its directory does not. */
+function checkCreatable(path: string): void {
+  if (existsSync(path)) throw new ToolError(`${path}: cannot create database: file already exists`);
+  const dir = dirname(resolve(path));
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new ToolError(`${path}: cannot create database: directory ${dir} does not exist`);
+}
+
 async function create(path: string, schemaFile: string): Promise<string> {
-  const schema = readSchemaFile(schemaFile);
+  const { schema } = readSchema(schemaFile);
+  checkCreatable(path);
   const log = await DbLog.create(path, schema.toJson());
   await log.close();
   return '';
@@ -140,6 +185,7 @@ async function compact(path: string, dst?: string): Promise<string> {
   if (dst === undefined) {
     await DbLog.rewrite(path, records);
   } else {
+    checkCreatable(dst);
     const log = await DbLog.create(dst, records[0]);
     await log.append(records.slice(1));
     await log.close();
@@ -159,7 +205,7 @@ async function transact(path: string, text: string, readOnly: boolean): Promise<
     const loaded = loadRecords(await readRecords(path));
     const outcome = executeTransaction(loaded.db, params.slice(1), { ownsLock: () => false });
     if (outcome.kind !== 'done') throw new ToolError('transaction blocked on a "wait"');
-    return `${JSON.stringify(outcome.results)}\n`;
+    return `${sortedJson(outcome.results)}\n`;
   }
   const storage = await FileStorage.open(path);
   try {
@@ -170,55 +216,227 @@ async function transact(path: string, text: string, readOnly: boolean): Promise<
       const rec = txnRecord(storage.db.schema, txn);
       if (rec !== null) await storage.log.append([rec]);
     }
-    return `${JSON.stringify(outcome.results)}\n`;
+    return `${sortedJson(outcome.results)}\n`;
   } finally {
     await storage.close();
   }
 }
 
+// ---- Open vSwitch's text forms of JSON and of OVSDB values ------------------------------------------
+
+/** C's printf("%.<precision>g"), as OVS prints reals. */
+export function formatG(x: number, precision = 15): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mantissa, expText] = x.toExponential(precision - 1).split('e');
+  const exp = Number(expText);
+  const trim = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (exp < -4 || exp >= precision) {
+    const sign = exp < 0 ? '-' : '+';
+    return `${trim(mantissa)}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return trim(x.toFixed(Math.max(0, precision - 1 - exp)));
+}
+
+/** Compares strings by their UTF-8 bytes, as C's strcmp does. */
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** JSON text as OVS writes it with JSSF_SORT: compact, object members sorted by name. */
+export function sortedJson(v: Json): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : formatG(v, 17);
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (isJsonObject(v)) {
+    const names = Object.keys(v).sort(byteCompare);
+    return `{${names.map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** True when OVS writes a string atom in quotes (anything but a bare identifier-like word). */
+function stringNeedsQuotes(s: string): boolean {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
+  return s === 'true' || s === 'false' || isUuid(s);
+}
+
+function atomToText(type: AtomicType, a: Atom): string {
+  switch (type) {
+    case 'real':
+      return formatG(a as number, 15);
+    case 'string':
+      return stringNeedsQuotes(a as string) ? JSON.stringify(a) : (a as string);
+    default:
+      return String(a);
+  }
+}
+
+/** A datum in OVS's text syntax (ovs-vsctl's, and show-log's): `5`, `[1, 2]`, `{a="1"}`, `[]`. */
+export function datumToText(t: ColumnType, d: Datum): string {
+  const items = d.keys.map((k, i) =>
+    t.value === null || d.values === null
+      ? atomToText(t.key.type, k)
+      : `${atomToText(t.key.type, k)}=${atomToText(t.value.type, d.values[i])}`,
+  );
+  if (t.max === 1 && d.size > 0) return items.join(', ');
+  return t.value === null ? `[${items.join(', ')}]` : `{${items.join(', ')}}`;
+}
+
+// ---- show-log, in ovsdb-tool's own format ----------------------------------------------------------
+// ovsdb-tool prints a record's tables, rows and columns in the iteration order of the hash table its JSON
+// parser keeps object members in (OVS's shash: an hmap whose buckets are indexed by a murmur-style hash
+// of the name, each bucket a list with the newest member first, doubling as members are added).
+// Simulating that table reproduces its order exactly, so both tools print the same lines for a file.
+
+const rotl32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** One 32-bit step of OVS's hash_add (the portable, murmur-based variant). */
+function hashAdd(hash: number, word: number): number {
+  let h = hash;
+  if (word !== 0) {
+    let w = Math.imul(word, 0xcc9e2d51) >>> 0;
+    w = rotl32(w, 15);
+    w = Math.imul(w, 0x1b873593) >>> 0;
+    h = (h ^ w) >>> 0;
+  }
+  h = rotl32(h, 13);
+  return (Math.imul(h, 5) + 0xe6546b64) >>> 0;
+}
+
+/** OVS's hash_finish: mixes in the length, then avalanches. */
+function hashFinish(hash: number, length: number): number {
+  let h = (hash ^ length) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** OVS's hash_string(s, 0): UTF-8 bytes as little-endian words, a zero-padded tail word, the length. */
+export function ovsHashString(s: string): number {
+  const bytes = Buffer.from(s, 'utf8');
+  let h = 0;
+  let i = 0;
+  for (; i + 4 <= bytes.length; i += 4) h = hashAdd(h, bytes.readUInt32LE(i));
+  if (i < bytes.length) {
+    let tail = 0;
+    for (let j = 0; i + j < bytes.length; j++) tail |= bytes[i + j] << (8 * j);
+    h = hashAdd(h, tail >>> 0);
+  }
+  return hashFinish(h, bytes.length);
+}
+
+/** The bucket mask an hmap grows to when it holds `n` members (OVS's calc_mask). */
+function bucketMask(n: number): number {
+  let mask = Math.floor(n / 2);
+  for (const shift of [1, 2, 4, 8, 16]) mask |= mask >>> shift;
+  return (mask | ((mask & 1) << 1)) >>> 0;
+}
+
+/** The order in which OVS iterates an object whose members were parsed in the order `names`. */
+export function shashOrder(names: readonly string[]): string[] {
+  type Node = { name: string; hash: number };
+  let mask = 0;
+  let buckets: Node[][] = [[]];
+  const put = (into: Node[][], m: number, node: Node): void => {
+    into[node.hash & m].unshift(node);
+  };
+  names.forEach((name, i) => {
+    put(buckets, mask, { name, hash: ovsHashString(name) });
+    const grown = bucketMask(i + 1);
+    if (Math.floor((i + 1) / 2) > mask && grown > mask) {
+      const next: Node[][] = Array.from({ length: grown + 1 }, () => []);
+      for (const bucket of buckets) for (const node of bucket) put(next, grown, node);
+      buckets = next;
+      mask = grown;
+    }
+  });
+  return buckets.flat().map((node) => node.name);
+}
+
+/** The members of `obj` in OVS's iteration order. */
+function ovsEntries(obj: JsonObject): [string, Json][] {
+  return shashOrder(Object.keys(obj)).map((k) => [k, obj[k]]);
+}
+
+/** "2026-11-23 23:15:31.043": ovsdb-tool prints record dates in UTC whatever the time zone. */
 function formatDate(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
-async function showLog(path: string, more: number): Promise<string> {
-  const records = await readRecords(path);
-  const lines: string[] = [];
-  const names = new Map<string, string>();
-  records.forEach((rec, i) => {
-    if (i === 0) {
-      const s = rec as JsonObject;
-      lines.push(`record 0: "${s.name}" schema, version="${s.version ?? ''}", cksum="${s.cksum ?? ''}"`);
-      lines.push('');
-      return;
+/** A column value as `-mm` prints it: OVS's datum syntax when it parses as the column's type, else JSON. */
+function columnText(table: TableSchema | undefined, column: string, value: Json): string {
+  const c = table?.column(column);
+  if (c !== undefined) {
+    try {
+      const d = datumFromJson(c.type, value);
+      checkDatum(c.type, d);
+      return datumToText(c.type, d);
+    } catch {
+      // not a valid value of the column (e.g. a diff larger than the column allows): shown as JSON
     }
-    const txn = parseTxnRecord(rec);
-    let head = `record ${i}:`;
-    const date = recordDateMs(txn);
-    if (date !== undefined) head += ` ${formatDate(date)}`;
-    if (txn.comment !== undefined) head += ` "${txn.comment}"`;
-    lines.push(head);
-    if (more === 0) return;
-    for (const [table, rows] of txn.tables) {
-      for (const [uuid, row] of rows) {
-        const short = uuid.slice(0, 8);
-        const known = names.get(uuid);
-        const name = row !== null && typeof row.name === 'string' ? row.name : undefined;
-        if (row === null) {
-          lines.push(`  table ${table} delete row ${known ?? short} (${short}):`);
-          names.delete(uuid);
-        } else if (known === undefined) {
-          lines.push(
-            `  table ${table} insert row ${name !== undefined ? JSON.stringify(name) : short} (${short}):`,
-          );
-          names.set(uuid, name !== undefined ? JSON.stringify(name) : short);
-        } else {
-          lines.push(`  table ${table} row ${known} (${short})${txn.isDiff ? ' diff' : ''}:`);
-        }
-        if (more > 1 && row !== null)
-          for (const [col, v] of Object.entries(row)) lines.push(`    ${col}=${JSON.stringify(v)}`);
+  }
+  return sortedJson(value);
+}
+
+/** The lines `-m` (`-mm`) print for a transaction record (null: it names no table); `names` tracks row names. */
+function changeLines(
+  record: JsonObject,
+  schema: DatabaseSchema,
+  names: Map<string, string>,
+  more: number,
+): string[] | null {
+  let lines: string[] | null = null;
+  const isDiff = record._is_diff === true;
+  for (const [table, rows] of ovsEntries(record)) {
+    if (table.startsWith('_') || !isJsonObject(rows)) continue;
+    lines ??= [];
+    const ts = schema.table(table);
+    for (const [uuid, row] of ovsEntries(rows)) {
+      const oldName = names.get(uuid);
+      const newName = isJsonObject(row) && row.name !== undefined ? sortedJson(row.name) : undefined;
+      const short = uuid.slice(0, 8);
+      if (oldName === undefined) {
+        lines.push(`  table ${table} insert row ${newName !== undefined ? `${newName} (${short})` : short}:`);
+      } else {
+        lines.push(`  table ${table} row ${oldName} (${short})${isDiff ? ' diff' : ''}:`);
+      }
+      if (isJsonObject(row)) {
+        if (more > 1)
+          for (const [col, v] of ovsEntries(row)) lines.push(`    ${col}=${columnText(ts, col, v)}`);
+        if (newName !== undefined && newName !== oldName) names.set(uuid, newName);
+        else if (oldName === undefined) names.set(uuid, short);
+      } else if (row === null) {
+        lines.push('    delete row');
+        names.delete(uuid);
       }
     }
-    lines.push('');
+  }
+  return lines;
+}
+
+/** ovsdb-tool's show-log: one line per record, and with -m the rows each changed (-mm: and the values). */
+async function showLog(path: string, more: number): Promise<string> {
+  const records = await readRecords(path);
+  const schema = parseSchema(records[0]);
+  const names = new Map<string, string>();
+  let out = '';
+  records.forEach((rec, i) => {
+    out += `record ${i}:`;
+    if (i === 0) {
+      out += ` "${schemaField(rec, 'name')}" schema, version="${schemaField(rec, 'version')}", cksum="${schemaField(rec, 'cksum')}"\n`;
+    } else {
+      const date = rec._date;
+      if (typeof date === 'number' && Number.isInteger(date)) {
+        out += ` ${formatDate(date < 2 ** 31 - 1 ? date * 1000 : date)}`;
+      }
+      if (typeof rec._comment === 'string') out += ` "${rec._comment}"`;
+      if (more > 0) {
+        const lines = changeLines(rec, schema, names, more);
+        if (lines !== null) out += `\n${lines.map((l) => `${l}\n`).join('')}`;
+      }
+    }
+    out += '\n';
   });
-  return `${lines.join('\n')}\n`;
+  return out;
 }
