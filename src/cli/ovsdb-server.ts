@@ -63,7 +63,7 @@ export async function run(args: string[]): Promise<number> {
     return code ?? 1;
   }
   const { files, opts } = parsed;
-  if (opts.detach) return detach(args);
+  if (opts.detach) return detach([PROGRAM, ...args]);
   const log = createLogger({
     file: opts.logFile,
     consoleLevel: isDetachedChild() ? 'silent' : 'warn',
