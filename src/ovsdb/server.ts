@@ -1,7 +1,8 @@
 // The OVSDB server (RFC 7047 §4 and Open vSwitch's extensions): serves databases over JSON-RPC —
-// list_dbs, get_schema, transact (with blocking "wait" and cancel), monitor, monitor_cond,
-// monitor_cond_since, monitor_cond_change, monitor_cancel, lock/steal/unlock, echo,
-// set_db_change_aware — plus the read-only _Server database that describes the others.
+// list_dbs, get_schema, get_server_id, transact (with blocking "wait" and the "cancel" notification),
+// monitor, monitor_cond, monitor_cond_since, monitor_cond_change, monitor_cancel, lock/steal/unlock,
+// echo, set_db_change_aware — plus the read-only _Server database that describes the others. Replies
+// and error texts are ovsdb-server 3.1's (docs/ovsdb-wire.md).
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type Listener, listen } from '../jsonrpc/address.js';
@@ -13,8 +14,9 @@ import {
   JsonRpcSession as Session,
 } from '../jsonrpc/session.js';
 import type { CommittedTxn, Database } from './database.js';
-import { OvsdbError, syntaxError } from './error.js';
-import { Monitor, type MonitorVersion } from './monitor.js';
+import { isUuid } from './datum.js';
+import { OvsdbError } from './error.js';
+import { Monitor, type MonitorVersion, ovsSyntaxError, sortedJson } from './monitor.js';
 import { ServerDatabase } from './server-db.js';
 import { executeTransaction, type TxnSession } from './transaction.js';
 
@@ -29,8 +31,10 @@ export interface ServedDatabase {
   readonly name: string;
   readonly db: Database;
   readonly storage: Storage | null;
-  /** Settles when every transaction committed so far is durable. */
+  /** Settles when every transaction committed so far is durable and its monitor updates are sent. */
   durable: Promise<void>;
+  /** Commits applied in memory whose monitor updates have not been sent yet. */
+  pendingCommits: number;
   /** Transactions blocked on a "wait", retried after each commit. */
   readonly blocked: Set<BlockedTxn>;
 }
@@ -39,8 +43,11 @@ export interface ServedDatabase {
 interface BlockedTxn {
   readonly served: ServedDatabase;
   readonly client: ClientSession;
-  readonly id: Json;
+  /** The request id, as a canonical string. */
+  readonly key: string;
   readonly ops: Json[];
+  /** Index of the first write operation on a reserved (_Server) database, or -1. */
+  readonly reservedAt: number;
   readonly started: number;
   timer: NodeJS.Timeout | null;
   resolve(result: Json): void;
@@ -54,7 +61,23 @@ export interface OvsdbServerOptions {
   readonly probeIntervalMs?: number;
 }
 
+/** The last-txn-id of a standalone database: ovsdb-server keeps no transaction history for those. */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Operations that write; on a database whose name starts with "_" they fail with "not allowed". */
+const WRITE_OPS = new Set(['insert', 'update', 'mutate', 'delete', 'commit']);
+
 const QUIET: Logger = { warn: () => {}, info: () => {}, debug: () => {} };
+
+/** A request or monitor id as a canonical string, for comparing ids as JSON values. */
+function idKey(id: Json): string {
+  return JSON.stringify(sortedJson(id));
+}
+
+/** True for an OVSDB <id>: a letter or underscore, then letters, digits and underscores. */
+function isId(s: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+}
 
 /** The server: databases by name, client sessions, listeners and the lock table. */
 export class OvsdbServer {
@@ -62,6 +85,8 @@ export class OvsdbServer {
   readonly clients = new Set<ClientSession>();
   readonly locks = new LockTable();
   readonly logger: Logger;
+  /** This server's id, answered to get_server_id. */
+  readonly serverId = randomUUID();
   private readonly listeners = new Map<string, Listener>();
   private readonly serverDb: ServerDatabase;
 
@@ -74,13 +99,21 @@ export class OvsdbServer {
   /** Adds a database to serve (its commits are written to `storage`, when given). */
   addDatabase(db: Database, storage: Storage | null): void {
     const name = db.schema.name;
+    if (name.startsWith('_')) throw new Error(`${name}: names beginning with "_" are reserved`);
     if (this.dbs.has(name)) throw new Error(`${name}: duplicate database name`);
     this.dbs.set(name, this.serve(name, db, storage));
-    this.serverDb.add(name, db, storage === null ? 'in-memory' : 'standalone');
+    this.serverDb.add(name, db);
   }
 
   private serve(name: string, db: Database, storage: Storage | null): ServedDatabase {
-    const served: ServedDatabase = { name, db, storage, durable: Promise.resolve(), blocked: new Set() };
+    const served: ServedDatabase = {
+      name,
+      db,
+      storage,
+      durable: Promise.resolve(),
+      pendingCommits: 0,
+      blocked: new Set(),
+    };
     db.onCommit((txn) => this.afterCommit(served, txn));
     return served;
   }
@@ -125,22 +158,42 @@ export class OvsdbServer {
     }
   }
 
-  /** The database named `name`, or an "unknown database" error. */
-  database(name: Json): ServedDatabase {
-    const d = typeof name === 'string' ? this.dbs.get(name) : undefined;
-    if (d === undefined)
-      throw new OvsdbError('unknown database', `${JSON.stringify(name)} is not a valid database name`);
+  /**
+   * The database a request names in its first parameter, or ovsdb-server's error for a missing or
+   * unknown one.
+   */
+  database(method: string, params: Json[]): ServedDatabase {
+    const name = params[0];
+    if (typeof name !== 'string') {
+      throw ovsSyntaxError(params, `${method} request params must begin with <db-name>`);
+    }
+    const d = this.dbs.get(name);
+    if (d === undefined) {
+      throw new OvsdbError(
+        'unknown database',
+        `${method} request specifies unknown database ${name}`,
+        sortedJson(params),
+      );
+    }
     return d;
+  }
+
+  /** Resolves once every commit made so far is durable and its monitor updates have gone out. */
+  async quiesce(d: ServedDatabase): Promise<void> {
+    while (d.pendingCommits > 0) await d.durable.catch(() => {});
   }
 
   /** Runs the commit pipeline: write to storage, then update monitors, then retry blocked transactions. */
   private afterCommit(d: ServedDatabase, txn: CommittedTxn): void {
+    d.pendingCommits++;
     const written = d.storage === null ? d.durable : d.durable.then(() => d.storage?.write(txn));
     d.durable = written.then(
       () => {
+        d.pendingCommits--;
         for (const c of this.clients) c.sendUpdates(d, txn);
       },
       (err: unknown) => {
+        d.pendingCommits--;
         this.logger.warn(`${d.name}: writing to the database file failed: ${String(err)}`);
         throw err;
       },
@@ -151,41 +204,61 @@ export class OvsdbServer {
 
   /** Executes a transaction; a blocked "wait" makes it wait for later commits or its timeout. */
   transact(client: ClientSession, id: Json, params: Json[]): Promise<Json> {
-    if (params.length === 0) throw syntaxError(params, 'transact: database name missing');
-    const d = this.database(params[0]);
-    const ops = params.slice(1);
-    if (
-      d.name === '_Server' &&
-      ops.some((op) => isJsonObject(op) && !['select', 'wait', 'comment', 'assert'].includes(String(op.op)))
-    ) {
-      throw new OvsdbError('permission error', 'The _Server database is read-only.');
+    const d = this.database('transact', params);
+    const key = idKey(id);
+    for (const b of client.blocked) {
+      if (b.key === key) throw ovsSyntaxError(params, 'transact: duplicate request ID');
     }
+    const ops = params.slice(1);
+    const reservedAt = d.name.startsWith('_')
+      ? ops.findIndex((op) => isJsonObject(op) && WRITE_OPS.has(String(op.op)))
+      : -1;
     return new Promise((resolve, reject) => {
-      const b: BlockedTxn = { served: d, client, id, ops, started: Date.now(), timer: null, resolve, reject };
+      const b: BlockedTxn = {
+        served: d,
+        client,
+        key,
+        ops,
+        reservedAt,
+        started: Date.now(),
+        timer: null,
+        resolve,
+        reject,
+      };
       this.attempt(d, b);
     });
   }
 
-  private attempt(d: ServedDatabase, b: BlockedTxn): boolean {
-    const outcome = executeTransaction(d.db, b.ops, b.client, { elapsedMs: Date.now() - b.started });
+  private attempt(d: ServedDatabase, b: BlockedTxn): void {
+    const ops = b.reservedAt >= 0 ? b.ops.slice(0, b.reservedAt + 1) : b.ops;
+    const outcome = executeTransaction(d.db, ops, b.client, { elapsedMs: Date.now() - b.started });
     if (outcome.kind === 'blocked') {
-      if (!d.blocked.has(b)) {
-        d.blocked.add(b);
-        b.client.blocked.add(b);
-      }
-      if (b.timer !== null) clearTimeout(b.timer);
-      if (Number.isFinite(outcome.timeoutMs)) {
-        b.timer = setTimeout(() => this.attempt(d, b), Math.max(1, Math.ceil(outcome.timeoutMs)));
-      }
-      return false;
+      this.block(d, b, outcome.timeoutMs);
+      return;
     }
     this.unblock(d, b);
-    if (outcome.changes !== null) d.db.commit(outcome.changes, outcome.comment, outcome.durable);
+    let results = outcome.results;
+    if (b.reservedAt >= 0) {
+      results = notAllowedResults(d.name, b.ops, outcome.results, b.reservedAt);
+    } else if (outcome.changes !== null) {
+      d.db.commit(outcome.changes, outcome.comment, outcome.durable);
+    }
     d.durable.then(
-      () => b.resolve(outcome.results),
+      () => b.resolve(results),
       (err: unknown) => b.reject(err),
     );
-    return true;
+  }
+
+  private block(d: ServedDatabase, b: BlockedTxn, timeoutMs: number): void {
+    if (!d.blocked.has(b)) {
+      d.blocked.add(b);
+      b.client.blocked.add(b);
+    }
+    if (b.timer !== null) clearTimeout(b.timer);
+    b.timer = null;
+    if (Number.isFinite(timeoutMs)) {
+      b.timer = setTimeout(() => this.attempt(d, b), Math.max(1, Math.ceil(timeoutMs)));
+    }
   }
 
   private unblock(d: ServedDatabase, b: BlockedTxn): void {
@@ -199,29 +272,62 @@ export class OvsdbServer {
     for (const b of [...d.blocked]) if (d.blocked.has(b)) this.attempt(d, b);
   }
 
-  /** Cancels a blocked transaction: it is answered with a "canceled" error. */
+  /**
+   * The "cancel" notification: drops the client's blocked transaction with that id. Like ovsdb-server, it
+   * is answered with the error "canceled" only when the client declared itself db-change-aware;
+   * otherwise it is never answered.
+   */
   cancel(client: ClientSession, id: Json): void {
-    const key = JSON.stringify(id);
-    for (const b of client.blocked) {
-      if (JSON.stringify(b.id) !== key) continue;
+    const key = idKey(id);
+    for (const b of [...client.blocked]) {
+      if (b.key !== key) continue;
       this.unblock(b.served, b);
-      b.reject(new JsonRpcError({ error: 'canceled' }));
+      if (client.dbChangeAware) b.reject(new JsonRpcError('canceled'));
     }
   }
 
-  /** Forgets a disconnected client: its locks, monitors and blocked transactions. */
+  /** Forgets a disconnected client: its monitors, locks and blocked transactions. */
   drop(client: ClientSession): void {
     this.clients.delete(client);
+    client.monitors.clear();
     this.locks.releaseAll(client);
-    for (const b of client.blocked) this.unblock(b.served, b);
+    for (const b of [...client.blocked]) this.unblock(b.served, b);
   }
 }
 
-/** One connected client: its JSON-RPC session, monitors and locks. */
+/**
+ * The results of a transaction on a reserved database: the operations up to the first write ran; unless
+ * one of them failed, that write fails with "not allowed". Operations after it get null.
+ */
+function notAllowedResults(db: string, ops: Json[], results: Json[], writeAt: number): Json[] {
+  const ran = results.slice(0, writeAt + 1);
+  const failed = ran.some((r) => isJsonObject(r) && typeof r.error === 'string');
+  if (!failed) {
+    const op = String((ops[writeAt] as JsonObject).op);
+    ran[writeAt] = {
+      error: 'not allowed',
+      details: `${op} operation not allowed on table in reserved database ${db}`,
+    };
+  }
+  while (ran.length < ops.length) ran.push(null);
+  return ran;
+}
+
+/** One of a client's monitors; `ready` once its initial contents have been computed. */
+interface MonitorEntry {
+  readonly served: ServedDatabase;
+  readonly monitor: Monitor;
+  ready: boolean;
+}
+
+/** One connected client: its JSON-RPC session, monitors, lock requests and blocked transactions. */
 export class ClientSession implements TxnSession {
   readonly session: JsonRpcSession;
-  readonly monitors = new Map<string, { served: ServedDatabase; monitor: Monitor }>();
+  /** Monitors by canonical monitor id. */
+  readonly monitors = new Map<string, MonitorEntry>();
   readonly blocked = new Set<BlockedTxn>();
+  /** This client's lock requests (lock or steal, not yet unlocked) by lock name. */
+  readonly waiters = new Map<string, LockWaiter>();
   dbChangeAware = false;
 
   constructor(
@@ -243,104 +349,125 @@ export class ClientSession implements TxnSession {
 
   /** True when this client holds the named lock. */
   ownsLock(name: string): boolean {
-    return this.server.locks.owner(name) === this;
+    const w = this.waiters.get(name);
+    return w !== undefined && this.server.locks.owner(name) === w;
   }
 
   private request(method: string, params: Json[], id: Json): Promise<Json> | Json {
     const s = this.server;
     switch (method) {
-      case 'list_dbs':
-        return [...s.dbs.keys()].sort();
-      case 'get_schema':
-        return s.database(params[0]).db.schema.toJson();
       case 'transact':
         return s.transact(this, id, params);
-      case 'cancel':
-        if (params.length === 1) s.cancel(this, params[0]);
-        return {};
       case 'monitor':
-        return this.monitor(1, params);
+        return this.monitor(method, 1, params);
       case 'monitor_cond':
-        return this.monitor(2, params);
+        return this.monitor(method, 2, params);
       case 'monitor_cond_since':
-        return this.monitor(3, params);
+        return this.monitor(method, 3, params);
       case 'monitor_cond_change':
         return this.monitorCondChange(params);
       case 'monitor_cancel':
         return this.monitorCancel(params);
+      case 'get_schema':
+        return s.database(method, params).db.schema.toJson();
+      case 'list_dbs':
+        return [...s.dbs.keys()].sort();
+      case 'get_server_id':
+        return s.serverId;
       case 'lock':
       case 'steal':
       case 'unlock':
         return this.lock(method, params);
       case 'set_db_change_aware':
-        this.dbChangeAware = params[0] === true;
-        return {};
+        return this.setDbChangeAware(params);
       default:
         throw new JsonRpcError('unknown method');
     }
   }
 
-  private async monitor(version: MonitorVersion, params: Json[]): Promise<Json> {
-    const minParams = version === 3 ? 4 : 3;
-    if (params.length < minParams - 1) throw syntaxError(params, 'monitor: too few parameters');
-    const served = this.server.database(params[0]);
-    const id = params[1];
-    const key = JSON.stringify(id);
-    if (this.monitors.has(key)) throw new OvsdbError('duplicate monitor ID', `monitor ID ${key} is in use`);
-    const monitor = new Monitor(served.db, id, version, params[2] ?? {});
-    this.monitors.set(key, { served, monitor });
+  private async monitor(method: string, version: MonitorVersion, params: Json[]): Promise<Json> {
+    const served = this.server.database(method, params);
+    const want = version === 1 ? 3 : version + 1;
+    if (version === 1 ? params.length < want : params.length !== want) {
+      throw ovsSyntaxError(params, 'invalid parameters');
+    }
+    const [, id, requests, lastId] = params;
+    if (!isJsonObject(requests)) throw ovsSyntaxError(requests, 'monitor-requests must be object');
+    const key = idKey(id);
+    if (this.monitors.has(key)) throw ovsSyntaxError(id, 'duplicate monitor ID');
+    const monitor = new Monitor(served.db, id, version, requests);
+    if (version === 3) checkLastTxnId(lastId);
+    const entry: MonitorEntry = { served, monitor, ready: false };
+    this.monitors.set(key, entry);
+    await this.server.quiesce(served);
     const initial = monitor.initial();
-    const lastId = served.db.lastTxnId;
-    await served.durable;
-    if (version < 3) return initial;
-    const found = params[3] === lastId;
-    return [found, lastId, found ? {} : initial];
+    entry.ready = true;
+    return version === 3 ? [false, ZERO_UUID, initial] : initial;
   }
 
-  private monitorCondChange(params: Json[]): Json {
+  private async monitorCondChange(params: Json[]): Promise<Json> {
+    if (params.length !== 3) throw ovsSyntaxError(params, 'invalid parameters');
     const [oldId, newId, requests] = params;
-    const entry = this.monitors.get(JSON.stringify(oldId));
-    if (entry === undefined) throw new OvsdbError('unknown monitor', 'unknown monitor session');
-    entry.monitor.changeConditions(requests ?? {});
-    if (JSON.stringify(newId) !== JSON.stringify(oldId)) {
-      this.monitors.delete(JSON.stringify(oldId));
-      this.monitors.set(JSON.stringify(newId), entry);
+    const entry = this.monitors.get(idKey(oldId));
+    if (entry === undefined) throw ovsSyntaxError(oldId, 'unknown monitor session');
+    const renamed = idKey(newId) !== idKey(oldId);
+    if (renamed && this.monitors.has(idKey(newId))) throw ovsSyntaxError(newId, 'duplicate monitor ID');
+    const change = entry.monitor.parseConditionChange(requests);
+    if (renamed) {
+      this.monitors.delete(idKey(oldId));
+      this.monitors.set(idKey(newId), entry);
+      entry.monitor.id = newId;
     }
+    await this.server.quiesce(entry.served);
+    const update = entry.monitor.applyConditionChange(change);
+    if (update !== null) this.notifyUpdate(entry.monitor, update);
     return {};
   }
 
   private monitorCancel(params: Json[]): Json {
-    const key = JSON.stringify(params[0]);
-    if (!this.monitors.delete(key)) throw new OvsdbError('unknown monitor', `unknown monitor ${key}`);
+    if (params.length !== 1) throw new JsonRpcError('invalid parameters');
+    if (!this.monitors.delete(idKey(params[0]))) throw new JsonRpcError('unknown monitor');
     return {};
   }
 
   /** Sends this client's monitors their part of a committed transaction. */
   sendUpdates(served: ServedDatabase, txn: CommittedTxn): void {
-    for (const { served: s, monitor } of this.monitors.values()) {
-      if (s !== served) continue;
-      const updates = monitor.update(txn);
-      if (updates === null) continue;
-      if (monitor.version === 1) this.session.notify('update', [monitor.id, updates]);
-      else if (monitor.version === 2) this.session.notify('update2', [monitor.id, updates]);
-      else this.session.notify('update3', [monitor.id, txn.id, updates]);
+    for (const entry of this.monitors.values()) {
+      if (entry.served !== served || !entry.ready) continue;
+      const updates = entry.monitor.update(txn);
+      if (updates !== null) this.notifyUpdate(entry.monitor, updates);
     }
+  }
+
+  private notifyUpdate(monitor: Monitor, updates: JsonObject): void {
+    if (monitor.version === 1) this.session.notify('update', [monitor.id, updates]);
+    else if (monitor.version === 2) this.session.notify('update2', [monitor.id, updates]);
+    else this.session.notify('update3', [monitor.id, ZERO_UUID, updates]);
   }
 
   private lock(method: 'lock' | 'steal' | 'unlock', params: Json[]): Json {
     const name = params[0];
-    if (params.length !== 1 || typeof name !== 'string')
-      throw syntaxError(params, `${method}: expected one lock name`);
+    if (params.length !== 1 || typeof name !== 'string' || !isId(name)) {
+      throw ovsSyntaxError(params, `${method} request params must be <id>`);
+    }
     const locks = this.server.locks;
     if (method === 'unlock') {
+      if (!this.waiters.has(name)) {
+        throw ovsSyntaxError(params, 'unlock: "unlock" without "lock" or "steal"');
+      }
       locks.unlock(this, name);
       return {};
     }
-    if (method === 'steal') {
-      locks.steal(this, name);
-      return { locked: true };
+    if (this.waiters.has(name)) throw ovsSyntaxError(params, `must issue "unlock" before new "${method}"`);
+    return { locked: locks.lock(this, name, method) };
+  }
+
+  private setDbChangeAware(params: Json[]): Json {
+    if (params.length !== 1 || typeof params[0] !== 'boolean') {
+      throw ovsSyntaxError(params, 'set_db_change_aware: true or false parameter expected');
     }
-    return { locked: locks.lock(this, name) };
+    this.dbChangeAware = params[0];
+    return {};
   }
 
   /** Tells the client it now holds, or has lost, a lock. */
@@ -349,52 +476,61 @@ export class ClientSession implements TxnSession {
   }
 }
 
-/** Named locks: one owner and a queue of waiters each. */
-export class LockTable {
-  private readonly locks = new Map<string, ClientSession[]>();
-
-  /** The owner of a lock, if any. */
-  owner(name: string): ClientSession | undefined {
-    return this.locks.get(name)?.[0];
-  }
-
-  /** Asks for a lock; true when granted at once, otherwise the client is queued. */
-  lock(client: ClientSession, name: string): boolean {
-    const q = this.locks.get(name) ?? [];
-    if (q.includes(client)) throw new OvsdbError('duplicate lock', `lock ${name} already requested`);
-    q.push(client);
-    this.locks.set(name, q);
-    return q[0] === client;
-  }
-
-  /** Takes a lock from its owner, who is told it was stolen. */
-  steal(client: ClientSession, name: string): void {
-    const q = (this.locks.get(name) ?? []).filter((c) => c !== client);
-    const victim = q[0];
-    this.locks.set(name, [client, ...q.slice(1)]);
-    if (victim !== undefined) victim.lockNotify('stolen', name);
-  }
-
-  /** Gives up a lock (or a place in its queue); the next waiter is told it has it. */
-  unlock(client: ClientSession, name: string): void {
-    const q = this.locks.get(name);
-    if (q === undefined || !q.includes(client)) {
-      throw new OvsdbError('not locked', `lock ${name} is not held or requested`);
-    }
-    const wasOwner = q[0] === client;
-    const rest = q.filter((c) => c !== client);
-    if (rest.length === 0) this.locks.delete(name);
-    else this.locks.set(name, rest);
-    if (wasOwner && rest.length > 0) rest[0].lockNotify('locked', name);
-  }
-
-  /** Releases everything a disconnected client held or waited for. */
-  releaseAll(client: ClientSession): void {
-    for (const [name, q] of [...this.locks]) if (q.includes(client)) this.unlock(client, name);
-  }
+function checkLastTxnId(lastId: Json): void {
+  if (typeof lastId !== 'string') throw ovsSyntaxError(lastId, 'last-txn-id must be string');
+  if (!isUuid(lastId)) throw ovsSyntaxError(lastId, 'last-txn-id must be UUID format.');
 }
 
-/** A fresh server id, as _Server's Database.sid would hold for clustered databases. */
-export function newServerId(): string {
-  return randomUUID();
+/** A client's request for a lock, queued on the lock until it is unlocked (or, stolen, dropped). */
+export interface LockWaiter {
+  readonly client: ClientSession;
+  readonly mode: 'lock' | 'steal';
+}
+
+/**
+ * Named locks, as ovsdb-server keeps them: a queue of waiters per lock whose head owns it. "steal" puts
+ * the thief at the head; a victim that had stolen the lock itself leaves the queue, one that had waited
+ * for it stays queued behind the thief. Whenever a waiter leaves, the head is told "locked" again.
+ */
+export class LockTable {
+  private readonly queues = new Map<string, LockWaiter[]>();
+
+  /** The waiter that owns a lock, if any. */
+  owner(name: string): LockWaiter | undefined {
+    return this.queues.get(name)?.[0];
+  }
+
+  /** Queues (lock) or takes (steal) a lock; true when the client owns it now. */
+  lock(client: ClientSession, name: string, mode: 'lock' | 'steal'): boolean {
+    const queue = this.queues.get(name) ?? [];
+    this.queues.set(name, queue);
+    const waiter: LockWaiter = { client, mode };
+    const victim = mode === 'steal' ? queue[0] : undefined;
+    if (mode === 'steal') queue.unshift(waiter);
+    else queue.push(waiter);
+    client.waiters.set(name, waiter);
+    if (victim !== undefined) {
+      if (victim.mode === 'steal') queue.splice(queue.indexOf(victim), 1);
+      victim.client.lockNotify('stolen', name);
+    }
+    return queue[0] === waiter;
+  }
+
+  /** Withdraws a client's request for a lock; the owner (if any is left) is told "locked". */
+  unlock(client: ClientSession, name: string): void {
+    const waiter = client.waiters.get(name);
+    if (waiter === undefined) return;
+    client.waiters.delete(name);
+    const queue = this.queues.get(name);
+    const at = queue?.indexOf(waiter) ?? -1;
+    if (queue === undefined || at < 0) return;
+    queue.splice(at, 1);
+    if (queue.length === 0) this.queues.delete(name);
+    else queue[0].client.lockNotify('locked', name);
+  }
+
+  /** Withdraws everything a disconnected client held or waited for. */
+  releaseAll(client: ClientSession): void {
+    for (const name of [...client.waiters.keys()]) this.unlock(client, name);
+  }
 }
