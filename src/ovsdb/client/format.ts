@@ -1,0 +1,442 @@
+// Output formats of Open vSwitch's database tools (lib/table.c, ovsdb-data.c, json.c): a table of cells
+// printed as an aligned table, a list, HTML, CSV or JSON; OVSDB values printed the way `ovsdb-client` and
+// `ovs-vsctl` print them; and JSON serialised as OVS serialises it. `tsovs ovsdb-client` and
+// `tsovs vsctl` share it, so their stdout matches the real tools byte for byte.
+import type { Json } from '../../jsonrpc/json.js';
+import { checkDatum, type Datum, datumFromJson, isUuid } from '../datum.js';
+import type { DatabaseSchema } from '../schema.js';
+import type { Atom, AtomicType, BaseType, ColumnType } from '../types.js';
+import { shashOrder } from './shash-order.js';
+
+/** Options of ovsJsonToString: `sort` orders object members bytewise, `pretty` indents by two spaces. */
+export interface JsonStyle {
+  readonly sort?: boolean;
+  readonly pretty?: boolean;
+}
+
+/** A real number as C's printf("%.15g") writes it (how OVS prints reals). */
+export function formatReal(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mantissa, expText] = x.toExponential(14).split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 15) {
+    const digits = trimFraction(mantissa);
+    const sign = exp < 0 ? '-' : '+';
+    return `${digits}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return trimFraction(x.toFixed(14 - exp));
+}
+
+function trimFraction(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+/** A JSON number as OVS writes it: integers in full, reals with %.15g. */
+function formatNumber(x: number): string {
+  return Number.isSafeInteger(x) ? String(x) : formatReal(x);
+}
+
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\f': '\\f',
+  '\r': '\\r',
+};
+
+/** A JSON string as OVS writes it: only `"`, `\` and control characters are escaped. */
+export function ovsJsonString(s: string): string {
+  const body = s.replace(/["\\\u0000-\u001f]/g, (c) => {
+    return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return `"${body}"`;
+}
+
+/** Bytewise comparison of two strings' UTF-8 forms, like strcmp(). */
+export function compareBytes(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * Serialises JSON as OVS's json_to_string() does. Without `sort`, object members come in OVS's hash order
+ * for an object parsed with its members in this object's key order, as the C tools would print it.
+ */
+export function ovsJsonToString(json: Json, style: JsonStyle = {}): string {
+  const out: string[] = [];
+  serialize(json, style, 0, out);
+  return out.join('');
+}
+
+function indent(style: JsonStyle, depth: number, out: string[]): void {
+  if (style.pretty) out.push(`\n${' '.repeat(2 * depth)}`);
+}
+
+function serialize(json: Json, style: JsonStyle, depth: number, out: string[]): void {
+  if (json === null || typeof json === 'boolean') out.push(String(json));
+  else if (typeof json === 'number') out.push(formatNumber(json));
+  else if (typeof json === 'string') out.push(ovsJsonString(json));
+  else if (Array.isArray(json)) {
+    out.push('[');
+    if (json.length > 0) indent(style, depth + 1, out);
+    json.forEach((item, i) => {
+      if (i > 0) {
+        out.push(',');
+        indent(style, depth + 1, out);
+      }
+      serialize(item, style, depth + 1, out);
+    });
+    out.push(']');
+  } else {
+    out.push('{');
+    indent(style, depth + 1, out);
+    const keys = style.sort ? Object.keys(json).sort(compareBytes) : shashOrder(Object.keys(json));
+    keys.forEach((key, i) => {
+      if (i > 0) {
+        out.push(',');
+        indent(style, depth + 1, out);
+      }
+      out.push(ovsJsonString(key), style.pretty ? ': ' : ':');
+      serialize(json[key], style, depth + 1, out);
+    });
+    out.push('}');
+  }
+}
+
+/** A base type as OVS writes it in a schema: a bare type name unless it has constraints. */
+function baseTypeToOvsJson(base: BaseType): Json {
+  const obj: { [k: string]: Json } = { type: base.type };
+  if (base.enum !== undefined) {
+    const atoms = base.enum.map((a) => atomToJson(base.type, a));
+    obj.enum = atoms.length === 1 ? atoms[0] : ['set', atoms];
+  }
+  for (const k of ['minInteger', 'maxInteger', 'minReal', 'maxReal', 'minLength', 'maxLength'] as const) {
+    const v = base[k];
+    if (v !== undefined) obj[k] = v;
+  }
+  if (base.refTable !== undefined) {
+    obj.refTable = base.refTable;
+    if (base.refType === 'weak') obj.refType = 'weak';
+  }
+  return Object.keys(obj).length === 1 ? base.type : obj;
+}
+
+/** A column type in OVS's normalised schema JSON (what `list-columns` prints; refType only when weak). */
+export function columnTypeToOvsJson(type: ColumnType): Json {
+  const key = baseTypeToOvsJson(type.key);
+  if (type.value === null && type.min === 1 && type.max === 1 && typeof key === 'string') return key;
+  const obj: { [k: string]: Json } = { key };
+  if (type.value !== null) obj.value = baseTypeToOvsJson(type.value);
+  if (type.min !== 1) obj.min = type.min;
+  if (type.max === Number.POSITIVE_INFINITY) obj.max = 'unlimited';
+  else if (type.max !== 1) obj.max = type.max;
+  return obj;
+}
+
+function atomToJson(type: AtomicType, a: Atom): Json {
+  return type === 'uuid' ? ['uuid', a as string] : a;
+}
+
+/** True when OVS would quote string `s` in its text format (not an identifier, or "true"/"false"/a UUID). */
+export function stringNeedsQuotes(s: string): boolean {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
+  return s === 'true' || s === 'false' || isUuid(s);
+}
+
+/** One atom in OVS's text format (ovsdb_atom_to_string). */
+export function atomToString(type: AtomicType, a: Atom): string {
+  switch (type) {
+    case 'integer':
+      return String(a);
+    case 'real':
+      return formatReal(a as number);
+    case 'boolean':
+      return a ? 'true' : 'false';
+    case 'string':
+      return stringNeedsQuotes(a as string) ? ovsJsonString(a as string) : (a as string);
+    case 'uuid':
+      return a as string;
+  }
+}
+
+/** A datum in OVS's text format: `[a, b]` for sets, `{k=v}` for maps, a bare atom for max-1 columns. */
+export function datumToString(type: ColumnType, d: Datum): string {
+  const isMap = type.value !== null;
+  const parts = d.keys.map((k, i) => {
+    const key = atomToString(type.key.type, k);
+    return isMap ? `${key}=${atomToString((type.value as BaseType).type, (d.values as Atom[])[i])}` : key;
+  });
+  const text = parts.join(', ');
+  if (type.max > 1 || d.size === 0) return isMap ? `{${text}}` : `[${text}]`;
+  return text;
+}
+
+/** A datum in OVS's "bare" format: elements separated by spaces, strings unquoted. */
+export function datumToBare(type: ColumnType, d: Datum): string {
+  const bare = (t: AtomicType, a: Atom) => (t === 'string' ? (a as string) : atomToString(t, a));
+  return d.keys
+    .map((k, i) => {
+      const key = bare(type.key.type, k);
+      return type.value === null ? key : `${key}=${bare(type.value.type, (d.values as Atom[])[i])}`;
+    })
+    .join(' ');
+}
+
+/** OVS's atom order: numbers and UUIDs by value, strings bytewise, false before true. */
+export function compareOvsAtoms(type: AtomicType, a: Atom, b: Atom): number {
+  if (type === 'string' || type === 'uuid') return compareBytes(a as string, b as string);
+  if (type === 'boolean') return Number(a) - Number(b);
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+/** OVS's datum order (ovsdb_datum_compare_3way): fewer elements first, then keys, then values. */
+export function compareDatums(type: ColumnType, a: Datum, b: Datum): number {
+  if (a.size !== b.size) return a.size < b.size ? -1 : 1;
+  for (let i = 0; i < a.size; i++) {
+    const c = compareOvsAtoms(type.key.type, a.keys[i], b.keys[i]);
+    if (c !== 0) return c;
+  }
+  if (type.value === null || a.values === null || b.values === null) return 0;
+  for (let i = 0; i < a.size; i++) {
+    const c = compareOvsAtoms(type.value.type, a.values[i], b.values[i]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** A table cell: fixed text, or an OVSDB value (its JSON and, to format it, its column type). */
+export type Cell = { readonly text: string } | { readonly json: Json; readonly type?: ColumnType } | null;
+
+/** A table to print: column headings and rows of cells, with an optional caption line. */
+export interface Table {
+  readonly headings: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+  readonly caption?: string;
+  /** Print the current time (UTC, with milliseconds) before the table. */
+  readonly timestamp?: boolean;
+}
+
+/** How a table is printed (the --format, --data, --no-headings, --pretty, --max-column-width options). */
+export interface TableStyle {
+  readonly format: 'table' | 'list' | 'html' | 'csv' | 'json';
+  readonly cellFormat: 'string' | 'bare' | 'json';
+  readonly headings: boolean;
+  readonly pretty: boolean;
+  readonly maxColumnWidth: number;
+}
+
+/** ovs-vsctl's and ovsdb-client's default style. */
+export const DEFAULT_TABLE_STYLE: TableStyle = {
+  format: 'table',
+  cellFormat: 'string',
+  headings: true,
+  pretty: false,
+  maxColumnWidth: 0,
+};
+
+/** Parses a --format argument; undefined when unknown. */
+export function parseTableFormat(text: string): TableStyle['format'] | undefined {
+  return (['table', 'list', 'html', 'csv', 'json'] as const).find((f) => f === text);
+}
+
+/** Parses a --data argument; undefined when unknown. */
+export function parseCellFormat(text: string): TableStyle['cellFormat'] | undefined {
+  return (['string', 'bare', 'json'] as const).find((f) => f === text);
+}
+
+/** The text of a cell in a style: values parsed with their type, or their sorted JSON if that fails. */
+export function cellToText(cell: Cell, style: TableStyle): string {
+  if (cell === null) return '';
+  if ('text' in cell) return cell.text;
+  if (style.cellFormat === 'json' || cell.type === undefined)
+    return ovsJsonToString(cell.json, { sort: true });
+  let datum: Datum;
+  try {
+    datum = datumFromJson(cell.type, cell.json);
+    checkDatum(cell.type, datum);
+  } catch {
+    return ovsJsonToString(cell.json, { sort: true });
+  }
+  return style.cellFormat === 'string' ? datumToString(cell.type, datum) : datumToBare(cell.type, datum);
+}
+
+/** The time as OVS's tables print it: "YYYY-MM-DD HH:MM:SS.mmm" in UTC. */
+export function formatTimestamp(now: Date): string {
+  return now.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** printf("%-*.*s"): `s` cut to `width` bytes and padded with spaces to `width` bytes. */
+function padCell(s: string, width: number): string {
+  const bytes = Buffer.from(s, 'utf8');
+  const cut = bytes.length > width ? bytes.subarray(0, width).toString('utf8') : s;
+  return cut + ' '.repeat(Math.max(0, width - byteLength(cut)));
+}
+
+/**
+ * Prints tables one after another as OVS's table_print() does: every table after the first is preceded
+ * by a blank line (except in HTML and JSON). One printer per output stream.
+ */
+export class TablePrinter {
+  private first = true;
+
+  constructor(
+    readonly style: TableStyle = DEFAULT_TABLE_STYLE,
+    /** The clock used for timestamps. */
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The text of one table in this printer's style. */
+  format(table: Table): string {
+    switch (this.style.format) {
+      case 'table':
+        return this.separator() + this.header(table) + this.formatTable(table);
+      case 'list':
+        return this.separator() + this.header(table) + this.formatList(table);
+      case 'csv':
+        return this.separator() + this.header(table) + this.formatCsv(table);
+      case 'html':
+        return this.formatHtml(table);
+      case 'json':
+        return this.formatJson(table);
+    }
+  }
+
+  private separator(): string {
+    if (this.first) {
+      this.first = false;
+      return '';
+    }
+    return '\n';
+  }
+
+  private timestampLine(table: Table): string {
+    return table.timestamp ? `${formatTimestamp(this.now())}\n` : '';
+  }
+
+  private header(table: Table): string {
+    return this.timestampLine(table) + (table.caption !== undefined ? `${table.caption}\n` : '');
+  }
+
+  private texts(table: Table): string[][] {
+    return table.rows.map((row) => table.headings.map((_, x) => cellToText(row[x] ?? null, this.style)));
+  }
+
+  private formatTable(table: Table): string {
+    const texts = this.texts(table);
+    const widths = table.headings.map((heading, x) => {
+      let w = Math.max(0, ...texts.map((row) => byteLength(row[x])));
+      if (this.style.maxColumnWidth > 0 && w > this.style.maxColumnWidth) w = this.style.maxColumnWidth;
+      return this.style.headings ? Math.max(w, byteLength(heading)) : w;
+    });
+    const line = (cells: string[]) => `${cells.join(' ').replace(/ +$/, '')}\n`;
+    let out = '';
+    if (this.style.headings) {
+      out += line(table.headings.map((h, x) => padCell(h, Math.max(widths[x], byteLength(h)))));
+      out += line(widths.map((w) => '-'.repeat(w)));
+    }
+    for (const row of texts) out += line(row.map((text, x) => padCell(text, widths[x])));
+    return out;
+  }
+
+  private formatList(table: Table): string {
+    const texts = this.texts(table);
+    return texts
+      .map((row) =>
+        row
+          .map((text, x) => {
+            const heading = this.style.headings ? `${table.headings[x].padEnd(20)}: ` : '';
+            return `${heading}${text}\n`;
+          })
+          .join(''),
+      )
+      .join('\n');
+  }
+
+  private formatCsv(table: Table): string {
+    const quote = (s: string) => (/[\n",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    let out = '';
+    if (this.style.headings) out += `${table.headings.map(quote).join(',')}\n`;
+    for (const row of this.texts(table)) out += `${row.map(quote).join(',')}\n`;
+    return out;
+  }
+
+  private formatHtml(table: Table): string {
+    let out = `${this.timestampLine(table)}<table border=1>\n`;
+    if (table.caption !== undefined) out += htmlCell('caption', table.caption);
+    if (this.style.headings)
+      out += `  <tr>\n${table.headings.map((h) => htmlCell('th', h)).join('')}  </tr>\n`;
+    for (const row of this.texts(table)) {
+      out += '  <tr>\n';
+      row.forEach((text, x) => {
+        if (table.headings[x] === '_uuid') {
+          const head = Buffer.from(text, 'utf8').subarray(0, 8).toString('utf8');
+          out += `    <td><a name="${escapeHtml(text)}">${escapeHtml(head)}</a></td>\n`;
+        } else {
+          out += htmlCell('td', text);
+        }
+      });
+      out += '  </tr>\n';
+    }
+    return `${out}</table>\n`;
+  }
+
+  private formatJson(table: Table): string {
+    const obj: { [k: string]: Json } = {};
+    if (table.caption !== undefined) obj.caption = table.caption;
+    if (table.timestamp) obj.time = formatTimestamp(this.now());
+    obj.headings = [...table.headings];
+    obj.data = table.rows.map((row) =>
+      table.headings.map((_, x) => {
+        const cell = row[x] ?? null;
+        if (cell === null) return null;
+        return 'text' in cell ? cell.text : cell.json;
+      }),
+    );
+    return `${ovsJsonToString(obj, { sort: true, pretty: this.style.pretty })}\n`;
+  }
+}
+
+function escapeHtml(s: string): string {
+  const map: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+  return s.replace(/[&<>"]/g, (c) => map[c]);
+}
+
+/** An HTML cell; UUIDs in the text become links showing their first 8 characters. */
+function htmlCell(element: string, content: string): string {
+  const linked = content.replace(
+    /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[\s\S]/g,
+    (m) => (m.length === 36 ? `<a href="#${m}">${m.slice(0, 8)}</a>` : escapeHtml(m)),
+  );
+  return `    <${element}>${linked}</${element}>\n`;
+}
+
+/** A schema in OVS's normalised JSON form (what `ovsdb-client get-schema` prints, with sorted keys). */
+export function schemaToOvsJson(schema: DatabaseSchema): Json {
+  const allRoot = [...schema.tables.values()].every((t) => t.isRoot);
+  const tables: { [k: string]: Json } = {};
+  for (const t of schema.tables.values()) {
+    const columns: { [k: string]: Json } = {};
+    for (const c of t.columns) {
+      const column: { [k: string]: Json } = {};
+      if (!c.mutable) column.mutable = false;
+      if (c.ephemeral) column.ephemeral = true;
+      column.type = columnTypeToOvsJson(c.type);
+      columns[c.name] = column;
+    }
+    const table: { [k: string]: Json } = {};
+    if (t.isRoot !== allRoot) table.isRoot = t.isRoot;
+    table.columns = columns;
+    if (t.maxRows !== Number.POSITIVE_INFINITY) table.maxRows = t.maxRows;
+    if (t.indexes.length > 0) table.indexes = t.indexes.map((ix) => ix.map((i) => t.columns[i].name));
+    tables[t.name] = table;
+  }
+  const json: { [k: string]: Json } = { name: schema.name };
+  if (schema.version !== '') json.version = schema.version;
+  if (schema.cksum !== undefined && schema.cksum !== '') json.cksum = schema.cksum;
+  json.tables = tables;
+  return json;
+}
