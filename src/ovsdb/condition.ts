@@ -1,11 +1,12 @@
-// Where-clauses (RFC 7047 §5.1 <condition>) for select/update/mutate/delete/wait, and the conditions of
-// monitor_cond (which also allow the literals true and false).
+// Where-clauses (RFC 7047 §5.1 <condition>) for select/update/mutate/delete/wait and for monitor_cond:
+// [column, function, value] triples or the literals true and false, parsed and evaluated with
+// Open vSwitch's rules and error messages.
 import type { Json } from '../jsonrpc/json.js';
 import type { Row } from './database.js';
-import { type Datum, datumFromJson, type NamedUuidResolver } from './datum.js';
-import { syntaxError } from './error.js';
+import { type Datum, datumFromJson, type NamedUuidResolver, scalarDatum } from './datum.js';
+import { syntaxError, taggedSyntaxError } from './error.js';
 import type { TableSchema } from './schema.js';
-import { type ColumnType, compareAtoms, isScalar } from './types.js';
+import { type ColumnType, compareAtoms, isOptionalScalar, isScalar, typeToEnglish } from './types.js';
 
 /** A condition function. */
 export type ConditionFn = '<' | '<=' | '==' | '!=' | '>=' | '>' | 'includes' | 'excludes';
@@ -24,6 +25,8 @@ export interface Clause {
   readonly column: number;
   readonly fn: ConditionFn;
   readonly arg: Datum;
+  /** The column's type (the argument may have been parsed with a relaxed one). */
+  readonly type: ColumnType;
   readonly always?: boolean;
 }
 
@@ -31,33 +34,34 @@ export interface Clause {
 export function lookupColumn(
   table: TableSchema,
   name: string,
-): { index: number; type: ColumnType } | undefined {
-  if (name === '_uuid') return { index: UUID_COLUMN, type: UUID_TYPE };
-  if (name === '_version') return { index: VERSION_COLUMN, type: UUID_TYPE };
+): { index: number; type: ColumnType; mutable: boolean } | undefined {
+  if (name === '_uuid') return { index: UUID_COLUMN, type: UUID_TYPE, mutable: false };
+  if (name === '_version') return { index: VERSION_COLUMN, type: UUID_TYPE, mutable: false };
   const c = table.column(name);
-  return c === undefined ? undefined : { index: c.index, type: c.type };
+  return c === undefined ? undefined : { index: c.index, type: c.type, mutable: c.mutable };
 }
 
-/** The value of a column of a row, including the pseudo-columns. */
-export function columnValue(row: Row, index: number): Datum | string {
-  if (index === UUID_COLUMN) return row.uuid;
-  if (index === VERSION_COLUMN) return row.version;
+/** The value of a column of a row, including the pseudo-columns (as one-element datums). */
+export function columnDatum(row: Row, index: number): Datum {
+  if (index === UUID_COLUMN) return scalarDatum(row.uuid);
+  if (index === VERSION_COLUMN) return scalarDatum(row.version);
   return row.data[index];
 }
 
-function isOrdered(t: ColumnType): boolean {
-  return isScalar(t) && (t.key.type === 'integer' || t.key.type === 'real');
-}
+const ALWAYS_ARG = scalarDatum('');
 
-/** Parses one clause [column, function, value] (or true/false when `allowLiterals`). */
+/**
+ * Parses one clause [column, function, value], or the literal true or false. `allowLiterals` is kept for
+ * callers that pass it; Open vSwitch accepts the literals in every condition.
+ */
 export function parseClause(
   table: TableSchema,
   json: Json,
   resolve?: NamedUuidResolver,
-  allowLiterals = false,
+  _allowLiterals = true,
 ): Clause {
-  if (allowLiterals && typeof json === 'boolean') {
-    return { column: UUID_COLUMN, fn: '==', arg: null as unknown as Datum, always: json };
+  if (typeof json === 'boolean') {
+    return { column: UUID_COLUMN, fn: '==', arg: ALWAYS_ARG, type: UUID_TYPE, always: json };
   }
   if (
     !Array.isArray(json) ||
@@ -70,18 +74,33 @@ export function parseClause(
   const [name, fnName, value] = json;
   const col = lookupColumn(table, name);
   if (col === undefined) {
-    throw syntaxError(json, `No column ${name} in table ${table.name}.`);
+    throw taggedSyntaxError(json, 'unknown column', `No column ${name} in table ${table.name}.`);
   }
-  if (!FUNCTIONS.includes(fnName)) throw syntaxError(json, `Unknown function "${fnName}".`);
+  if (!FUNCTIONS.includes(fnName)) {
+    throw taggedSyntaxError(undefined, 'unknown function', `No function named ${fnName}.`);
+  }
   const fn = fnName as ConditionFn;
-  if ((fn === '<' || fn === '<=' || fn === '>=' || fn === '>') && !isOrdered(col.type)) {
-    throw syntaxError(
-      json,
-      `Type mismatch: "${fn}" operator may not be applied to column ${name} of type ${typeName(col.type)}.`,
-    );
+  const argType = argumentType(fn, col.type, () => {
+    const what = `"${fn}" operator may not be applied to column ${name} of type ${typeToEnglish(col.type)}.`;
+    return syntaxError(json, `Type mismatch: ${what}`);
+  });
+  return { column: col.index, fn, arg: datumFromJson(argType, value, resolve), type: col.type };
+}
+
+function isOrdering(fn: ConditionFn): boolean {
+  return fn === '<' || fn === '<=' || fn === '>' || fn === '>=';
+}
+
+/** The type a function's argument is parsed with (checking that the function applies to the column). */
+function argumentType(fn: ConditionFn, t: ColumnType, mismatch: () => Error): ColumnType {
+  if (isOrdering(fn)) {
+    const numeric = t.key.type === 'integer' || t.key.type === 'real';
+    if (!(isScalar(t) || isOptionalScalar(t)) || !numeric) throw mismatch();
+    return { ...t, min: 1 };
   }
-  const argType: ColumnType = fn === 'includes' || fn === 'excludes' ? { ...col.type, min: 0 } : col.type;
-  return { column: col.index, fn, arg: datumFromJson(argType, value, resolve) };
+  if (fn === 'excludes' && !isScalar(t)) return { ...t, min: 0, max: Number.POSITIVE_INFINITY };
+  if (fn === 'includes' && !isScalar(t)) return { ...t, min: 0 };
+  return t;
 }
 
 /** Parses a where clause array. */
@@ -89,29 +108,30 @@ export function parseWhere(
   table: TableSchema,
   json: Json,
   resolve?: NamedUuidResolver,
-  allowLiterals = false,
+  allowLiterals = true,
 ): Clause[] {
   if (!Array.isArray(json)) throw syntaxError(json, 'where must be an array of conditions');
   return json.map((c) => parseClause(table, c, resolve, allowLiterals));
 }
 
-/** A short type name for error messages ("string", "set of strings", "map of string to integer"). */
+/** A short type name for error messages (OVS's wording, e.g. "set of up to 4 integers"). */
 export function typeName(t: ColumnType): string {
-  if (isScalar(t)) return t.key.type;
-  if (t.value !== null) return `map of ${t.key.type} to ${t.value.type}`;
-  return `set of ${t.key.type}s`;
+  return typeToEnglish(t);
 }
 
-function includes(col: Datum, arg: Datum): boolean {
-  for (let i = 0; i < arg.size; i++) {
-    if (!col.has(arg.keys[i], arg.values === null ? undefined : arg.values[i])) return false;
+/** True when every element of `sub` (key, and value for maps) is in `d`. */
+export function includesAll(d: Datum, sub: Datum): boolean {
+  if (sub.size > d.size) return false;
+  for (let i = 0; i < sub.size; i++) {
+    if (!d.has(sub.keys[i], sub.values === null ? undefined : sub.values[i])) return false;
   }
   return true;
 }
 
-function excludes(col: Datum, arg: Datum): boolean {
-  for (let i = 0; i < arg.size; i++) {
-    if (col.has(arg.keys[i], arg.values === null ? undefined : arg.values[i])) return false;
+/** True when no element of `sub` (key, and value for maps) is in `d`. */
+export function excludesAll(d: Datum, sub: Datum): boolean {
+  for (let i = 0; i < sub.size; i++) {
+    if (d.has(sub.keys[i], sub.values === null ? undefined : sub.values[i])) return false;
   }
   return true;
 }
@@ -119,28 +139,41 @@ function excludes(col: Datum, arg: Datum): boolean {
 /** Evaluates one clause on a row. */
 export function evalClause(row: Row, c: Clause): boolean {
   if (c.always !== undefined) return c.always;
-  const v = columnValue(row, c.column);
-  if (typeof v === 'string') {
-    const eq = c.arg.size === 1 && c.arg.keys[0] === v;
-    return c.fn === '==' || c.fn === 'includes' ? eq : !eq;
-  }
+  const field = columnDatum(row, c.column);
+  const singleAtoms = isScalar(c.type) || isOptionalScalar(c.type);
+  if (singleAtoms && field.size === 0 && isOrdering(c.fn)) return false;
+  if (singleAtoms && field.size === 1 && c.arg.size === 1)
+    return compareOne(c.fn, compareAtoms(field.keys[0], c.arg.keys[0]));
   switch (c.fn) {
     case '==':
-      return v.equals(c.arg);
+      return field.equals(c.arg);
     case '!=':
-      return !v.equals(c.arg);
+      return !field.equals(c.arg);
     case 'includes':
-      return includes(v, c.arg);
+      return includesAll(field, c.arg);
     case 'excludes':
-      return excludes(v, c.arg);
-    default: {
-      if (c.arg.size !== 1) return false;
-      const cmp = compareAtoms(v.keys[0], c.arg.keys[0]);
-      if (c.fn === '<') return cmp < 0;
-      if (c.fn === '<=') return cmp <= 0;
-      if (c.fn === '>') return cmp > 0;
+      return excludesAll(field, c.arg);
+    default:
+      return false;
+  }
+}
+
+function compareOne(fn: ConditionFn, cmp: number): boolean {
+  switch (fn) {
+    case '<':
+      return cmp < 0;
+    case '<=':
+      return cmp <= 0;
+    case '==':
+    case 'includes':
+      return cmp === 0;
+    case '!=':
+    case 'excludes':
+      return cmp !== 0;
+    case '>=':
       return cmp >= 0;
-    }
+    case '>':
+      return cmp > 0;
   }
 }
 

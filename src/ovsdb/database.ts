@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Datum } from './datum.js';
 import type { DatabaseSchema, TableSchema } from './schema.js';
+import type { ColumnType } from './types.js';
 
 /** An immutable row: its UUID, its version (a fresh UUID at every change), and one datum per column. */
 export interface Row {
@@ -142,19 +143,27 @@ export class Database {
   }
 }
 
-/** Calls `fn` for each strong reference a row holds (once per occurrence). */
+/** Calls `fn` for each strong reference a row holds (once per occurrence; references to itself don't count). */
 export function forEachStrongRef(
   schema: TableSchema,
   row: Row,
   fn: (uuid: string, table: string) => void,
 ): void {
-  for (const c of schema.columns) {
-    const { key, value } = c.type;
-    const d = row.data[c.index];
-    if (key.refTable !== undefined && key.refType !== 'weak')
-      for (const k of d.keys) fn(k as string, key.refTable);
-    if (value?.refTable !== undefined && value.refType !== 'weak' && d.values !== null) {
-      for (const v of d.values) fn(v as string, value.refTable);
-    }
+  for (const c of schema.columns) forEachStrongRefIn(c.type, row.data[c.index], row.uuid, fn);
+}
+
+/** Calls `fn` for each strong reference in one column value, skipping references to `self`. */
+export function forEachStrongRefIn(
+  type: ColumnType,
+  d: Datum,
+  self: string,
+  fn: (uuid: string, table: string) => void,
+): void {
+  const { key, value } = type;
+  if (key.refTable !== undefined && key.refType !== 'weak') {
+    for (const k of d.keys) if (k !== self) fn(k as string, key.refTable);
+  }
+  if (value?.refTable !== undefined && value.refType !== 'weak' && d.values !== null) {
+    for (const v of d.values) if (v !== self) fn(v as string, value.refTable);
   }
 }

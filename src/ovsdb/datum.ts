@@ -2,15 +2,24 @@
 // parallel values). Conversion from/to the wire's JSON, constraint checks, and the diffs that `update2`
 // notifications and the on-disk log use.
 import type { Json } from '../jsonrpc/json.js';
-import { constraintViolation, syntaxError } from './error.js';
+import {
+  constraintViolation,
+  formatReal,
+  isJsonInteger,
+  OvsdbError,
+  roundReal,
+  syntaxError,
+} from './error.js';
 import {
   type Atom,
   type AtomicType,
+  atomToString,
   type BaseType,
   type ColumnType,
   compareAtoms,
   defaultAtom,
   isScalar,
+  maxCount,
 } from './types.js';
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -116,86 +125,104 @@ export function defaultDatum(t: ColumnType): Datum {
   return d;
 }
 
-function expected(json: Json, what: string): never {
-  throw syntaxError(json, `expected ${what}`);
+/** Parses one atom of `base` from JSON (uuids as ["uuid", …] or ["named-uuid", …]) and checks constraints. */
+export function atomFromJson(base: BaseType, json: Json, resolve?: NamedUuidResolver): Atom {
+  const atom = parseAtom(base, json, resolve);
+  checkAtom(base, atom);
+  return atom;
 }
 
-/** Parses one atom of `base` from JSON (uuids as ["uuid", …] or ["named-uuid", …]). */
-export function atomFromJson(base: BaseType, json: Json, resolve?: NamedUuidResolver): Atom {
+function parseAtom(base: BaseType, json: Json, resolve?: NamedUuidResolver): Atom {
   switch (base.type) {
     case 'integer':
-      if (typeof json !== 'number' || !Number.isInteger(json)) expected(json, 'integer');
-      return json;
+      if (isJsonInteger(json)) return json;
+      break;
     case 'real':
-      if (typeof json !== 'number') expected(json, 'real');
-      return json;
+      if (typeof json === 'number') return json;
+      break;
     case 'boolean':
-      if (typeof json !== 'boolean') expected(json, 'boolean');
-      return json;
+      if (typeof json === 'boolean') return json;
+      break;
     case 'string':
-      if (typeof json !== 'string') expected(json, 'string');
-      return json;
+      if (typeof json === 'string') return json;
+      break;
     case 'uuid':
       return uuidFromJson(json, resolve);
   }
+  throw syntaxError(json, `expected ${base.type}`);
 }
+
+/** Checks `json` is [`tag`, <string>] and returns the string, or null. */
+function unwrapString(json: Json, tag: string): string | null {
+  return Array.isArray(json) && json.length === 2 && json[0] === tag && typeof json[1] === 'string'
+    ? json[1]
+    : null;
+}
+
+const ID_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function uuidFromJson(json: Json, resolve?: NamedUuidResolver): string {
-  if (Array.isArray(json) && json.length === 2 && typeof json[1] === 'string') {
-    if (json[0] === 'uuid') {
-      if (!isUuid(json[1])) throw syntaxError(json, `"${json[1]}" is not a valid UUID`);
-      return json[1].toLowerCase();
-    }
-    if (json[0] === 'named-uuid') {
-      if (resolve === undefined) throw syntaxError(json, 'named-uuid not allowed here');
-      return resolve(json[1], json);
-    }
+  const text = unwrapString(json, 'uuid');
+  if (text !== null) {
+    if (!isUuid(text)) throw syntaxError(json, `"${text}" is not a valid UUID`);
+    return text.toLowerCase();
   }
-  expected(json, 'uuid');
+  const name = resolve === undefined ? null : unwrapString(json, 'named-uuid');
+  if (name === null || resolve === undefined) throw syntaxError(json, 'expected ["uuid", <string>]');
+  if (!ID_RE.test(name)) throw syntaxError(json, 'named-uuid string is not a valid <id>');
+  return resolve(name, json);
 }
 
-/** Writes one atom as JSON. */
+/** Writes one atom as JSON (reals with the 15 significant digits Open vSwitch writes). */
 export function atomToJson(type: AtomicType, a: Atom): Json {
-  return type === 'uuid' ? ['uuid', a as string] : a;
+  if (type === 'uuid') return ['uuid', a as string];
+  return type === 'real' ? roundReal(a as number) : a;
 }
 
-function isTagged(json: Json, tag: string): json is [string, Json[]] {
-  return Array.isArray(json) && json.length === 2 && json[0] === tag && Array.isArray(json[1]);
+/** True when `json` is written as a set: ["set", …] (a non-empty array whose first element is "set"). */
+function looksLikeSet(json: Json): boolean {
+  return Array.isArray(json) && json.length > 0 && json[0] === 'set';
 }
 
 /**
- * Parses a datum of column type `t` from JSON: a bare atom, ["set", […]] or ["map", [[k, v]…]].
- * Checks the element count against min/max but not the base-type constraints (see checkDatum).
+ * Parses a datum of column type `t` from JSON: a bare atom, ["set", […]] or ["map", [[k, v]…]]. Checks the
+ * element count, every atom's constraints, and duplicates, with Open vSwitch's errors.
  */
 export function datumFromJson(t: ColumnType, json: Json, resolve?: NamedUuidResolver): Datum {
-  const d = t.value === null ? setFromJson(t, json, resolve) : mapFromJson(t, json, resolve);
-  if (d.size < t.min || d.size > t.max) {
-    const max = t.max === Number.POSITIVE_INFINITY ? 'unlimited' : String(t.max);
-    throw syntaxError(json, `must have ${t.min} to ${max} members but ${d.size} are present`);
+  if (t.value === null && !looksLikeSet(json)) return new Datum([atomFromJson(t.key, json, resolve)], null);
+  const kind = t.value === null ? 'set' : 'map';
+  if (!Array.isArray(json) || json.length !== 2 || json[0] !== kind || !Array.isArray(json[1])) {
+    throw syntaxError(json, `expected ["${kind}", <array>]`);
   }
-  return d;
-}
-
-function setFromJson(t: ColumnType, json: Json, resolve?: NamedUuidResolver): Datum {
-  if (!isTagged(json, 'set')) return new Datum([atomFromJson(t.key, json, resolve)], null);
-  const keys = json[1].map((a) => atomFromJson(t.key, a, resolve));
-  const d = makeDatum(keys, null);
-  if (d.size !== keys.length) throw syntaxError(json, 'set contains duplicate value');
-  return d;
-}
-
-function mapFromJson(t: ColumnType, json: Json, resolve?: NamedUuidResolver): Datum {
-  if (!isTagged(json, 'map')) expected(json, 'map');
+  const elems = json[1];
+  checkCount(t, kind, json, elems.length);
   const keys: Atom[] = [];
-  const values: Atom[] = [];
-  for (const pair of json[1]) {
-    if (!Array.isArray(pair) || pair.length !== 2) expected(pair, 'map pair [key, value]');
-    keys.push(atomFromJson(t.key, pair[0], resolve));
-    values.push(atomFromJson(t.value as BaseType, pair[1], resolve));
+  const values: Atom[] | null = t.value === null ? null : [];
+  for (const elem of elems) {
+    if (values === null) {
+      keys.push(atomFromJson(t.key, elem, resolve));
+      continue;
+    }
+    if (!Array.isArray(elem) || elem.length !== 2) throw syntaxError(elem, 'expected 2-element array');
+    keys.push(atomFromJson(t.key, elem[0], resolve));
+    values.push(atomFromJson(t.value as BaseType, elem[1], resolve));
   }
   const d = makeDatum(keys, values);
-  if (d.size !== keys.length) throw syntaxError(json, 'map contains duplicate key');
+  if (d.size !== keys.length) {
+    throw new OvsdbError(
+      'ovsdb error',
+      kind === 'map' ? 'map contains duplicate key' : 'set contains duplicate',
+    );
+  }
   return d;
+}
+
+function checkCount(t: ColumnType, kind: string, json: Json, n: number): void {
+  if (n >= t.min && n <= t.max) return;
+  if (t.min === 1 && t.max === 1) {
+    throw syntaxError(json, `${kind} must have exactly one member but ${n} are present`);
+  }
+  throw syntaxError(json, `${kind} must have ${t.min} to ${maxCount(t)} members but ${n} are present`);
 }
 
 /** Writes a datum as JSON: a one-element set as the bare atom, otherwise ["set", …] or ["map", …]. */
@@ -210,41 +237,62 @@ export function datumToJson(t: ColumnType, d: Datum): Json {
   return ['set', d.keys.map((k) => atomToJson(kt, k))];
 }
 
-function quoteAtom(type: AtomicType, a: Atom): string {
-  return type === 'string' ? JSON.stringify(a) : String(a);
+/** A datum in OVS's text format: `5`, `[1, 2]`, `{a=1}` (brackets unless at most one element allowed). */
+export function datumToString(t: ColumnType, d: Datum): string {
+  const bracket = t.max > 1 || d.size === 0;
+  const isMapType = t.value !== null;
+  const parts = d.keys.map((k, i) => {
+    const key = atomToString(t.key.type, k);
+    return isMapType ? `${key}=${atomToString((t.value as BaseType).type, (d.values as Atom[])[i])}` : key;
+  });
+  const body = parts.join(', ');
+  if (!bracket) return body;
+  return isMapType ? `{${body}}` : `[${body}]`;
 }
 
-/** Checks one atom against its base type's constraints (enum, ranges, lengths). */
+const ENUM_TYPE_MAX = Number.POSITIVE_INFINITY;
+
+/** Checks one atom against its base type's constraints (enum, ranges, lengths), with OVS's messages. */
 export function checkAtom(base: BaseType, a: Atom): void {
   if (base.enum !== undefined) {
     if (!base.enum.some((e) => e === a)) {
-      const allowed = base.enum.map((e) => quoteAtom(base.type, e)).join(', ');
-      throw constraintViolation(`${quoteAtom(base.type, a)} is not one of the allowed values ([${allowed}])`);
+      const enumType: ColumnType = { key: { type: base.type }, value: null, min: 1, max: ENUM_TYPE_MAX };
+      const allowed = datumToString(enumType, new Datum(base.enum, null));
+      throw constraintViolation(
+        `${atomToString(base.type, a)} is not one of the allowed values (${allowed})`,
+      );
     }
     return;
   }
-  if (base.type === 'integer' || base.type === 'real') {
-    const n = a as number;
-    const min = base.type === 'integer' ? base.minInteger : base.minReal;
-    const max = base.type === 'integer' ? base.maxInteger : base.maxReal;
-    if (min !== undefined && max !== undefined && (n < min || n > max)) {
-      throw constraintViolation(`${n} is not in the valid range ${min} to ${max} (inclusive)`);
-    }
-    if (min !== undefined && n < min)
-      throw constraintViolation(`${n} is less than minimum allowed value ${min}`);
-    if (max !== undefined && n > max)
-      throw constraintViolation(`${n} is greater than maximum allowed value ${max}`);
-  } else if (base.type === 'string') {
-    const s = a as string;
-    const len = Buffer.byteLength(s);
-    if (base.minLength !== undefined && len < base.minLength) {
-      throw constraintViolation(`"${s}" length ${len} is less than minimum allowed length ${base.minLength}`);
-    }
-    if (base.maxLength !== undefined && len > base.maxLength) {
-      throw constraintViolation(
-        `"${s}" length ${len} is greater than maximum allowed length ${base.maxLength}`,
-      );
-    }
+  if (base.type === 'integer') checkRange(a as number, base.minInteger, base.maxInteger, String);
+  else if (base.type === 'real') checkRange(a as number, base.minReal, base.maxReal, formatReal);
+  else if (base.type === 'string') checkLength(base, a as string);
+}
+
+function checkRange(
+  n: number,
+  min: number | undefined,
+  max: number | undefined,
+  fmt: (x: number) => string,
+): void {
+  if ((min === undefined || n >= min) && (max === undefined || n <= max)) return;
+  if (min !== undefined && max !== undefined) {
+    throw constraintViolation(`${fmt(n)} is not in the valid range ${fmt(min)} to ${fmt(max)} (inclusive)`);
+  }
+  if (min !== undefined)
+    throw constraintViolation(`${fmt(n)} is less than minimum allowed value ${fmt(min)}`);
+  throw constraintViolation(`${fmt(n)} is greater than maximum allowed value ${fmt(max as number)}`);
+}
+
+function checkLength(base: BaseType, s: string): void {
+  const len = [...s].length;
+  if (base.minLength !== undefined && len < base.minLength) {
+    throw constraintViolation(`"${s}" length ${len} is less than minimum allowed length ${base.minLength}`);
+  }
+  if (base.maxLength !== undefined && len > base.maxLength) {
+    throw constraintViolation(
+      `"${s}" length ${len} is greater than maximum allowed length ${base.maxLength}`,
+    );
   }
 }
 
@@ -265,6 +313,21 @@ function hasConstraints(b: BaseType): boolean {
     b.minLength !== undefined ||
     b.maxLength !== undefined
   );
+}
+
+/** Compares two datums of one type as OVS does: by size, then keys, then values. */
+export function compareDatums(a: Datum, b: Datum): number {
+  if (a.size !== b.size) return a.size < b.size ? -1 : 1;
+  for (let i = 0; i < a.size; i++) {
+    const c = compareAtoms(a.keys[i], b.keys[i]);
+    if (c !== 0) return c;
+  }
+  if (a.values === null || b.values === null) return 0;
+  for (let i = 0; i < a.size; i++) {
+    const c = compareAtoms(a.values[i], b.values[i]);
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 /** Walks two sorted datums in step; `both` is called for keys present in each. */

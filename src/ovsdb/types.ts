@@ -1,7 +1,8 @@
 // OVSDB column types (RFC 7047 §3.2): atomic types, base types with their constraints, and column types
-// with min/max. Parsing from schema JSON and writing back to it.
+// with min/max. Parsing from schema JSON and writing back to it; atom ordering and the text forms
+// Open vSwitch uses for atoms and types in its error messages.
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
-import { syntaxError } from './error.js';
+import { compareBytes, formatReal, isJsonInteger, syntaxError } from './error.js';
 
 /** The five atomic types. */
 export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';
@@ -35,16 +36,19 @@ export interface ColumnType {
   readonly max: number;
 }
 
+/** The largest count a column type can name; OVS spells "unlimited" as UINT_MAX in its messages. */
+export const UINT_MAX = 4294967295;
+
 /** True when `s` names an atomic type. */
 export function isAtomicType(s: unknown): s is AtomicType {
   return typeof s === 'string' && ATOMIC_TYPES.includes(s);
 }
 
-/** Compares two atoms of one type the way OVSDB orders set elements. */
+/** Compares two atoms of one type the way OVSDB orders set elements (strings by their UTF-8 bytes). */
 export function compareAtoms(a: Atom, b: Atom): number {
-  if (typeof a === 'number') return (a as number) - (b as number);
+  if (typeof a === 'number') return a < (b as number) ? -1 : a > (b as number) ? 1 : 0;
   if (typeof a === 'boolean') return a === b ? 0 : a ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return a === b ? 0 : compareBytes(a, b as string);
 }
 
 /** The default atom of a type: 0, 0.0, false, "" or the all-zero UUID. */
@@ -58,9 +62,12 @@ export function defaultAtom(type: AtomicType): Atom {
     case 'string':
       return '';
     case 'uuid':
-      return '00000000-0000-0000-0000-000000000000';
+      return ZERO_UUID;
   }
 }
+
+/** The all-zero UUID (the default uuid atom). */
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 function intMember(obj: JsonObject, name: string): number | undefined {
   const v = obj[name];
@@ -92,7 +99,7 @@ function parseEnum(type: AtomicType, json: Json): Atom[] {
 export function atomMatchesType(type: AtomicType, v: Json): boolean {
   switch (type) {
     case 'integer':
-      return typeof v === 'number' && Number.isInteger(v);
+      return isJsonInteger(v);
     case 'real':
       return typeof v === 'number';
     case 'boolean':
@@ -189,12 +196,71 @@ export function isScalar(t: ColumnType): boolean {
   return t.min === 1 && t.max === 1 && t.value === null;
 }
 
+/** True for a column holding zero or one atom (min 0, max 1, no value). */
+export function isOptionalScalar(t: ColumnType): boolean {
+  return t.min === 0 && t.max === 1 && t.value === null;
+}
+
+/** True for a set column (no value, and not exactly one element). */
+export function isSet(t: ColumnType): boolean {
+  return t.value === null && !(t.min === 1 && t.max === 1);
+}
+
 /** True for a map column. */
 export function isMap(t: ColumnType): boolean {
   return t.value !== null;
 }
 
-/** The type name as OVSDB's error messages spell it (e.g. "set of up to 4 integers"). */
-export function describeAtomicType(t: AtomicType): string {
-  return t;
+/** True when the base type refers to rows of another table. */
+export function isRef(b: BaseType | null): boolean {
+  return b !== null && b.refTable !== undefined;
+}
+
+/** True when the base type is a strong reference. */
+export function isStrongRef(b: BaseType | null): boolean {
+  return b !== null && b.refTable !== undefined && b.refType !== 'weak';
+}
+
+/** True when the base type is a weak reference. */
+export function isWeakRef(b: BaseType | null): boolean {
+  return b !== null && b.refTable !== undefined && b.refType === 'weak';
+}
+
+/** Writes the maximum of a column type as OVS prints it (UINT_MAX for unlimited). */
+export function maxCount(t: ColumnType): number {
+  return t.max === Number.POSITIVE_INFINITY ? UINT_MAX : t.max;
+}
+
+/** The type in words, as OVS's messages spell it ("integer", "set of up to 4 integers", "map of …"). */
+export function typeToEnglish(t: ColumnType): string {
+  if (isScalar(t)) return t.key.type;
+  let s = t.value === null ? 'set' : 'map';
+  if (t.max === Number.POSITIVE_INFINITY) s += t.min > 0 ? ` of ${t.min} or more` : ' of';
+  else if (t.min > 0) s += ` of ${t.min} to ${t.max}`;
+  else s += ` of up to ${t.max}`;
+  return t.value === null ? `${s} ${t.key.type}s` : `${s} (${t.key.type}, ${t.value.type}) pairs`;
+}
+
+const UUID_TEXT_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const BARE_STRING_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** True when OVS writes the string in quotes in its text format (not a plain identifier-like word). */
+function stringNeedsQuotes(s: string): boolean {
+  return !BARE_STRING_RE.test(s) || s === 'true' || s === 'false' || UUID_TEXT_RE.test(s);
+}
+
+/** An atom in OVS's text format (as in ovs-vsctl output and error messages). */
+export function atomToString(type: AtomicType, a: Atom): string {
+  switch (type) {
+    case 'integer':
+      return String(a);
+    case 'real':
+      return formatReal(a as number);
+    case 'boolean':
+      return a ? 'true' : 'false';
+    case 'string':
+      return stringNeedsQuotes(a as string) ? JSON.stringify(a) : (a as string);
+    case 'uuid':
+      return a as string;
+  }
 }
