@@ -32,7 +32,10 @@ process.stderr.write(`test-deps: installing ${packages.join(' ')} (missing: ${bi
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 try {
   execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env,
+  });
 } catch (err) {
   process.stderr.write(`test-deps: apt-get failed (${err.message}); install ${packages.join(' ')} by hand\n`);
   process.exit(1);
