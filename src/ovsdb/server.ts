@@ -57,7 +57,10 @@ interface BlockedTxn {
 /** Options of an OvsdbServer. */
 export interface OvsdbServerOptions {
   readonly logger?: Logger;
-  /** Ms of silence before a client is probed with an echo (0: never). OVS's default is 5000 for tcp. */
+  /**
+   * Ms of silence before a tcp client is probed with an echo, and as long again before it is dropped
+   * (0: never). Default 5000, as in ovsdb-server; unix clients are never probed, as there.
+   */
   readonly probeIntervalMs?: number;
 }
 
@@ -66,6 +69,9 @@ export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Operations that write; on a database whose name starts with "_" they fail with "not allowed". */
 const WRITE_OPS = new Set(['insert', 'update', 'mutate', 'delete', 'commit']);
+
+/** ovsdb-server's inactivity probe interval for tcp clients. */
+const DEFAULT_PROBE_MS = 5000;
 
 const QUIET: Logger = { warn: () => {}, info: () => {}, debug: () => {} };
 
@@ -329,6 +335,8 @@ export class ClientSession implements TxnSession {
   /** This client's lock requests (lock or steal, not yet unlocked) by lock name. */
   readonly waiters = new Map<string, LockWaiter>();
   dbChangeAware = false;
+  /** Settles when the request being handled (and those before it) has been answered. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     readonly server: OvsdbServer,
@@ -338,10 +346,11 @@ export class ClientSession implements TxnSession {
     this.session = new Session(socket, {
       name,
       logger: server.logger,
-      probeIntervalMs: server.options.probeIntervalMs ?? 0,
+      probeIntervalMs: name.startsWith('tcp:') ? (server.options.probeIntervalMs ?? DEFAULT_PROBE_MS) : 0,
+      answerEcho: false,
       onRequest: (method, params, _s, id) => this.request(method, params, id),
       onNotification: (method, params) => {
-        if (method === 'cancel' && params.length === 1) server.cancel(this, params[0]);
+        if (method === 'cancel' && params.length === 1) this.inTurn(() => server.cancel(this, params[0]));
       },
     });
     this.session.on('close', () => server.drop(this));
@@ -353,11 +362,43 @@ export class ClientSession implements TxnSession {
     return w !== undefined && this.server.locks.owner(name) === w;
   }
 
-  private request(method: string, params: Json[], id: Json): Promise<Json> | Json {
+  /**
+   * Handles requests one at a time in arrival order, as ovsdb-server does: the next one starts once this
+   * one's reply is out — except a transact blocked on a "wait", which answers later without holding the
+   * others up.
+   */
+  private request(method: string, params: Json[], id: Json): Promise<Json> {
+    const turn = this.queue.then(() => this.start(method, params, id));
+    this.queue = turn.then(({ reply, holds }) =>
+      holds ? reply.then(nextMacrotask, nextMacrotask) : nextMacrotask(),
+    );
+    return turn.then(({ reply }) => reply);
+  }
+
+  /** Runs `fn` in turn with the requests (used for notifications, which are processed in order too). */
+  private inTurn(fn: () => void): void {
+    this.queue = this.queue.then(fn).then(nextMacrotask, nextMacrotask);
+  }
+
+  private start(method: string, params: Json[], id: Json): { reply: Promise<Json>; holds: boolean } {
+    if (this.session.closed) return { reply: Promise.reject(new JsonRpcError('disconnected')), holds: false };
+    try {
+      if (method === 'transact') {
+        const reply = this.server.transact(this, id, params);
+        const key = idKey(id);
+        return { reply, holds: ![...this.blocked].some((b) => b.key === key) };
+      }
+      return { reply: Promise.resolve(this.handle(method, params)), holds: true };
+    } catch (err) {
+      return { reply: Promise.reject(err), holds: false };
+    }
+  }
+
+  private handle(method: string, params: Json[]): Promise<Json> | Json {
     const s = this.server;
     switch (method) {
-      case 'transact':
-        return s.transact(this, id, params);
+      case 'echo':
+        return params;
       case 'monitor':
         return this.monitor(method, 1, params);
       case 'monitor_cond':
@@ -474,6 +515,11 @@ export class ClientSession implements TxnSession {
   lockNotify(kind: 'locked' | 'stolen', name: string): void {
     this.session.notify(kind, [name]);
   }
+}
+
+/** Resolves after pending I/O callbacks and microtasks, so that replies already settled have been written. */
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function checkLastTxnId(lastId: Json): void {
