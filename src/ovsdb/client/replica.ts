@@ -30,29 +30,10 @@ export class ReplicaSelectionError extends Error {
   }
 }
 
-/** One replicated row: immutable; a change makes a new ReplicaRow. Columns not replicated read as defaults. */
-export class ReplicaRow {
-  constructor(
-    readonly table: TableSchema,
-    readonly uuid: string,
-    /** The replicated columns' values. */
-    readonly data: ReadonlyMap<string, Datum>,
-  ) {}
-
-  /** The value of `column` (its default when the column is not replicated); throws for unknown columns. */
-  get(column: string): Datum {
-    const value = this.data.get(column);
-    if (value !== undefined) return value;
-    return defaultDatum(this.columnType(column));
-  }
-
-  /** The column's type; throws for a column the table does not have. */
-  columnType(column: string): ColumnType {
-    const c = this.table.column(column);
-    if (c === undefined)
-      throw new ReplicaSelectionError('unknown column', `${this.table.name} has no ${column}`);
-    return c.type;
-  }
+/** Typed reads over a row's values; subclasses say where a column's value comes from. */
+export abstract class RowReader {
+  /** The value of `column`. */
+  abstract get(column: string): Datum;
 
   /** The single atom of a scalar or optional column, or undefined when it is empty. */
   scalar(column: string): Atom | undefined {
@@ -88,6 +69,33 @@ export class ReplicaRow {
   }
 }
 
+/** One replicated row: immutable; a change makes a new ReplicaRow. Columns not replicated read as defaults. */
+export class ReplicaRow extends RowReader {
+  constructor(
+    readonly table: TableSchema,
+    readonly uuid: string,
+    /** The replicated columns' values. */
+    readonly data: ReadonlyMap<string, Datum>,
+  ) {
+    super();
+  }
+
+  /** The value of `column` (its default when the column is not replicated); throws for unknown columns. */
+  get(column: string): Datum {
+    const value = this.data.get(column);
+    if (value !== undefined) return value;
+    return defaultDatum(this.columnType(column));
+  }
+
+  /** The column's type; throws for a column the table does not have. */
+  columnType(column: string): ColumnType {
+    const c = this.table.column(column);
+    if (c === undefined)
+      throw new ReplicaSelectionError('unknown column', `${this.table.name} has no ${column}`);
+    return c.type;
+  }
+}
+
 /** One row's change in a batch: `old` null for an insert, `new` null for a delete. */
 export interface ReplicaRowChange {
   readonly table: string;
@@ -111,8 +119,9 @@ export interface ReplicaOptions {
 
 let nextMonitorNumber = 0;
 
-/** The events of a Replica: 'change' after every applied batch, 'error' for updates it could not apply. */
-export type ReplicaEvents = { change: [ReplicaChange]; error: [Error] };
+/** The events of a Replica: 'change' after every applied batch; 'invalid' for an update it could not apply
+ * (it then re-synchronises, as Open vSwitch's IDL does). */
+export type ReplicaEvents = { change: [ReplicaChange]; invalid: [Error] };
 
 /** A monitored replica of one database (see the file comment). */
 export class Replica extends EventEmitter<ReplicaEvents> {
@@ -281,8 +290,18 @@ export class Replica extends EventEmitter<ReplicaEvents> {
         this.applyBatch(params[2], 2, false);
       }
     } catch (err) {
-      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      void this.resync(err);
     }
+  }
+
+  /** After an update that could not be applied: reports it, cancels the monitor and starts over. */
+  private async resync(err: unknown): Promise<void> {
+    this.active = false;
+    this.emit('invalid', err instanceof Error ? err : new Error(String(err)));
+    await this.connection.request('monitor_cancel', [this.monitorId]).catch(() => {});
+    await this.sync().catch((e: unknown) => {
+      if (!this.closed) this.emit('invalid', e instanceof Error ? e : new Error(String(e)));
+    });
   }
 
   /** Replaces the whole contents with a monitor reply, reporting the differences as one batch. */

@@ -9,7 +9,7 @@ import { Datum, datumToJson, defaultDatum, makeDatum } from '../datum.js';
 import type { TableSchema } from '../schema.js';
 import type { Atom, ColumnType } from '../types.js';
 import { OvsdbProtocolError } from './connection.js';
-import type { Replica, ReplicaRow } from './replica.js';
+import { type Replica, type ReplicaRow, RowReader } from './replica.js';
 
 /** A value to write: a Datum, a single atom, a set's elements, or a map. */
 export type DatumInput = Datum | Atom | readonly Atom[] | ReadonlyMap<Atom, Atom>;
@@ -57,8 +57,9 @@ export function toDatum(type: ColumnType, value: DatumInput): Datum {
 
 const UNLIMITED = Number.POSITIVE_INFINITY;
 
-/** One row as a transaction sees it: the replica's values overlaid with this transaction's writes. */
-export class TxnRow {
+/** One row as a transaction sees it: the replica's values overlaid with this transaction's writes; the
+ * RowReader helpers (string(), map(), …) read through get(), so they record what they read too. */
+export class TxnRow extends RowReader {
   /** Columns written by set(). */
   readonly written = new Map<string, Datum>();
   /** Columns read through get(), with the value seen (verified at commit). */
@@ -74,7 +75,9 @@ export class TxnRow {
     readonly uuid: string,
     /** The replica's row, or null for a row this transaction inserts. */
     readonly base: ReplicaRow | null,
-  ) {}
+  ) {
+    super();
+  }
 
   /** True for a row inserted by this transaction. */
   get inserted(): boolean {
@@ -95,28 +98,6 @@ export class TxnRow {
     const value = this.base.get(column);
     if (!this.read.has(column)) this.read.set(column, value);
     return value;
-  }
-
-  /** The single atom of a scalar/optional column (read as get()), or undefined. */
-  scalar(column: string): Atom | undefined {
-    const d = this.get(column);
-    return d.size === 0 ? undefined : d.keys[0];
-  }
-
-  /** A string column's value ('' when empty). */
-  string(column: string): string {
-    return String(this.scalar(column) ?? '');
-  }
-
-  /** A set column's elements (read as get()). */
-  elements(column: string): readonly Atom[] {
-    return this.get(column).keys;
-  }
-
-  /** A map column as a Map. */
-  map(column: string): Map<Atom, Atom> {
-    const d = this.get(column);
-    return new Map(d.keys.map((k, i) => [k, (d.values ?? [])[i]]));
   }
 
   /** Records `column` for verification without using its value (OVS's ovsdb_idl_txn_verify). */
