@@ -340,7 +340,7 @@ export class JsonRpcSession extends EventEmitter<JsonRpcSessionEvents> {
     } catch (err) {
       if (!(err instanceof JsonRpcError))
         this.logger.debug(`${this.name}: "${method}" failed: ${String(err)}`);
-      return { id, result: null, error: errorToJson(err) };
+      return { id, error: errorToJson(err) };
     }
   }
 

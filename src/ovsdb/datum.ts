@@ -354,11 +354,12 @@ function mergeWalk(
 }
 
 /**
- * The diff that turns `a` into `b` (update2 and log form): for sets the elements to toggle; for maps the
- * pairs to add, the pairs to remove (with their old value) and the keys whose value changes (new value).
+ * The diff that turns `a` into `b` (update2 and log form): for a column of at most one element the new
+ * value; for sets the elements to toggle; for maps the pairs to add, the pairs to remove (with their old
+ * value) and the keys whose value changes (with the new value).
  */
 export function datumDiff(t: ColumnType, a: Datum, b: Datum): Datum {
-  if (isScalar(t)) return b;
+  if (t.max === 1) return b;
   const keys: Atom[] = [];
   const values: Atom[] | null = t.value === null ? null : [];
   const emit = (k: Atom, v: Atom | undefined): void => {
@@ -373,7 +374,7 @@ export function datumDiff(t: ColumnType, a: Datum, b: Datum): Datum {
 
 /** Applies a diff made by datumDiff (or received from a peer, or read from the log) to `a`. */
 export function applyDatumDiff(t: ColumnType, a: Datum, diff: Datum): Datum {
-  if (isScalar(t)) return diff;
+  if (t.max === 1) return diff;
   const keys: Atom[] = [];
   const values: Atom[] | null = t.value === null ? null : [];
   const emit = (k: Atom, v: Atom | undefined): void => {

@@ -157,7 +157,7 @@ describe('JsonRpcSession', () => {
     const [raw] = await rawPair();
     raw.write('{"method":"frobnicate","params":[],"id":7}');
     await waitFor(() => raw.received.length === 1, 'reply');
-    assert.deepEqual(raw.received[0], { id: 7, result: null, error: 'unknown method' });
+    assert.deepEqual(raw.received[0], { id: 7, error: 'unknown method' });
     raw.socket.destroy();
   });
 
