@@ -62,6 +62,8 @@ interface Context {
   readonly defaultServer: string;
   conn: OvsdbConnection | null;
   database: string | null;
+  /** Set once the command is over (or timed out): a disconnection is then expected. */
+  done: boolean;
 }
 
 interface Command {
@@ -259,12 +261,14 @@ export async function run(args: string[], io: OvsdbClientIo = PROCESS_IO): Promi
     defaultServer: `unix:${runDir(io.env)}/db.sock`,
     conn: null,
     database: null,
+    done: false,
   };
   const work = execute(ctx, parsed.operands).catch((err: unknown) => report(io, err));
   try {
     if (parsed.options.timeoutSecs === 0) return await work;
     return await withTimeout(work, parsed.options.timeoutSecs, io);
   } finally {
+    ctx.done = true;
     ctx.conn?.close();
   }
 }
@@ -622,6 +626,7 @@ async function monitor(ctx: Context, args: string[]): Promise<number> {
       }
     });
     conn.on('disconnected', (reason) => {
+      if (ctx.done) return;
       ctx.io.stderr(`${PROGRAM}: ${conn.address}: receive failed (${reason})\n`);
       resolve(1);
     });

@@ -95,7 +95,9 @@ export class TxnRow extends RowReader {
     const written = this.written.get(column);
     if (written !== undefined) return written;
     if (this.base === null) return defaultDatum(type);
-    const value = this.base.get(column);
+    const value = this.base.data.get(column);
+    if (value === undefined)
+      throw new TxnUsageError(`${this.table.name}.${column} is not replicated, so it cannot be read`);
     if (!this.read.has(column)) this.read.set(column, value);
     return value;
   }
