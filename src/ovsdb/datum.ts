@@ -18,7 +18,6 @@ import {
   type ColumnType,
   compareAtoms,
   defaultAtom,
-  isScalar,
   maxCount,
 } from './types.js';
 
