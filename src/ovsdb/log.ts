@@ -312,7 +312,9 @@ export class DbLog {
   static async create(path: string, firstRecord: JsonObject, opts: DbLogWriteOptions = {}): Promise<DbLog> {
     const data = frameRecord(firstRecord);
     const realPath = await resolveMaybeMissing(path);
-    const lock = await LockFile.acquire(lockPathFor(realPath));
+    const lock = await LockFile.acquire(lockPathFor(realPath)).catch((err: unknown) => {
+      throw asIoError(err, path);
+    });
     const io = { ...defaultIo, ...opts.io };
     let fh: FileHandle | undefined;
     try {
