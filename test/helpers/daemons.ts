@@ -94,14 +94,19 @@ async function startProcess(dir: string, sock: string, cmd: string, args: string
   child.once('exit', () => {
     exited = true;
   });
-  await waitFor(
-    async () => {
-      if (exited) throw new Error(`${cmd} exited during start-up: ${stderr}`);
-      return existsSync(sock) && (await canConnect(sock));
-    },
-    15000,
-    `${cmd} to listen on ${sock}`,
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`${cmd} exited during start-up: ${stderr}`);
+        return existsSync(sock) && (await canConnect(sock));
+      },
+      15000,
+      `${cmd} to listen on ${sock}`,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return child;
 }
 
