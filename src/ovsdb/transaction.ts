@@ -281,6 +281,8 @@ class Txn {
   durable = false;
   /** The smallest "timeout" of the "wait" operations seen so far. */
   waitTimeoutMs = Number.POSITIVE_INFINITY;
+  /** Per referenced table: who weakly refers to each row (see weakReferrers). */
+  private readonly weakIndex = new Map<string, Map<string, [Table, string][]>>();
 
   constructor(
     readonly db: Database,
@@ -318,8 +320,8 @@ class Txn {
       m = new Map();
       this.rows.set(table.schema.name, m);
     }
-    const r: TxnRow = { table, uuid, old, new: row, nRefs: this.db.refCount(uuid), changed: new Set() };
-    if (old === null) r.nRefs = 0;
+    const nRefs = old === null ? 0 : this.db.refCount(uuid);
+    const r: TxnRow = { table, uuid, old, new: row, nRefs, changed: new Set() };
     m.set(uuid, r);
     return r;
   }
@@ -733,20 +735,38 @@ class Txn {
 
   /** Brings into the transaction every committed row that weakly refers to the deleted row `r`. */
   private pullInWeakReferrers(r: TxnRow): void {
-    const target = r.table.schema.name;
+    for (const [table, uuid] of this.weakReferrers(r.table.schema.name).get(r.uuid) ?? []) {
+      if (uuid !== r.uuid) this.findOrMake(table, uuid);
+    }
+  }
+
+  /** Committed rows by the UUIDs they weakly refer to in `target` (built once per target table). */
+  private weakReferrers(target: string): Map<string, [Table, string][]> {
+    let index = this.weakIndex.get(target);
+    if (index !== undefined) return index;
+    index = new Map();
+    this.weakIndex.set(target, index);
     for (const table of this.db.tables.values()) {
       const columns = table.schema.columns.filter(
-        (c) =>
-          (isWeakRef(c.type.key) && c.type.key.refTable === target) ||
-          (isWeakRef(c.type.value) && c.type.value?.refTable === target),
+        (c) => weakTarget(c.type.key) === target || weakTarget(c.type.value) === target,
       );
       if (columns.length === 0) continue;
-      for (const [uuid, row] of table.rows) {
-        if (uuid === r.uuid) continue;
-        if (columns.some((c) => datumRefersTo(c.type, row.data[c.index], r.uuid)))
-          this.findOrMake(table, uuid);
+      for (const row of table.rows.values()) {
+        for (const c of columns) {
+          const d = row.data[c.index];
+          const refs = [
+            ...(weakTarget(c.type.key) === target ? d.keys : []),
+            ...(weakTarget(c.type.value) === target ? (d.values ?? []) : []),
+          ];
+          for (const u of refs) {
+            const list = index.get(u as string) ?? [];
+            list.push([table, row.uuid]);
+            index.set(u as string, list);
+          }
+        }
       }
     }
+    return index;
   }
 
   /** Every index's values must be unique among the rows that will exist after the transaction. */
@@ -845,10 +865,9 @@ function weakRefError(r: TxnRow, column: string, n: number, zero: boolean): Ovsd
   );
 }
 
-/** True when a datum of a weak-reference column refers to `uuid`. */
-function datumRefersTo(t: ColumnType, d: Datum, uuid: string): boolean {
-  if (isWeakRef(t.key) && d.keys.includes(uuid)) return true;
-  return isWeakRef(t.value) && (d.values?.includes(uuid) ?? false);
+/** The table a base type weakly refers to, if it is a weak reference. */
+function weakTarget(b: BaseType | null): string | undefined {
+  return isWeakRef(b) ? b?.refTable : undefined;
 }
 
 /** The elements only in `after` and only in `before` (a changed scalar counts as entirely replaced). */

@@ -1490,6 +1490,98 @@ const requestCases: ConformanceCase[] = [
   },
 ];
 
+const moreCases: ConformanceCase[] = [
+  {
+    name: 'arithmetic on a set of integers with -=, /= and %=',
+    steps: [
+      BRIDGE,
+      vs(
+        mutate('Bridge', [], [['flood_vlans', 'insert', set(10, 25, 40)]]),
+        mutate('Bridge', [], [['flood_vlans', '-=', 4]]),
+        select('Bridge', [], ['flood_vlans']),
+        mutate('Bridge', [], [['flood_vlans', '/=', 3]]),
+        select('Bridge', [], ['flood_vlans']),
+        mutate('Bridge', [], [['flood_vlans', '%=', 4]]),
+        select('Bridge', [], ['flood_vlans']),
+      ),
+      vs(mutate('Bridge', [], [['flood_vlans', '%=', 7]])),
+    ],
+  },
+  {
+    name: 'uuid-name with an explicit uuid, referenced later in the transaction',
+    steps: [
+      vs(
+        insert('Bridge', { name: 'br0' }, { 'uuid-name': 'b', uuid: U.br0 }),
+        insert('Open_vSwitch', { bridges: ['named-uuid', 'b'] }),
+        update('Bridge', [['_uuid', '==', ['named-uuid', 'b']]], { stp_enable: true }),
+        select('Bridge', [], ['_uuid', 'stp_enable']),
+      ),
+    ],
+  },
+  {
+    name: 'conditions on _version, and includes with an empty set on a scalar',
+    steps: [
+      ROOTS,
+      cf(rootsWhere(['_version', '!=', uuid(U.zero)]), rootsWhere(['_version', 'excludes', uuid(U.zero)])),
+      cf(rootsWhere(['i', 'includes', set(2)])),
+      cf(rootsWhere(['i', 'includes', set()])),
+    ],
+  },
+  {
+    name: 'enum message quotes values with special characters',
+    steps: [BRIDGE, vs(update('Bridge', [], { fail_mode: 'a"b\\c\u0001é' }))],
+  },
+  {
+    name: 'members of the wrong type in select, update, mutate and delete',
+    steps: [
+      vs({ op: 'select', table: 'Queue', where: [], columns: 'dscp' }),
+      vs({ op: 'select', table: 'Queue', where: [], sort: {} }),
+      vs({ op: 'update', table: 'Queue', where: 'x', row: {} }),
+      vs({ op: 'mutate', table: 'Queue', where: null, mutations: [] }),
+      vs({ op: 'delete', table: 'Queue', where: 7 }),
+      vs({ op: 'insert', table: 'Queue', row: {}, 'uuid-name': 5 }),
+    ],
+  },
+  {
+    name: 'update adding a weak reference to a missing row drops it',
+    steps: [
+      cf(insert('Target', { name: 't1' }, { uuid: U.t1 }), insert('Root', { name: 'a', weak: uuid(U.t1) })),
+      cf(update('Root', [], { weak: set(uuid(U.t1), uuid(U.missing)) }), select('Root', [], ['weak'])),
+      cf(select('Root', [], ['weak'])),
+    ],
+  },
+  {
+    name: 'a wait in the middle of a transaction, and a later failure',
+    steps: [
+      vs(insert('Queue', { dscp: 1 })),
+      vs(
+        insert('Queue', { dscp: 2 }),
+        wait('Queue', [], '==', [{ dscp: 1 }, { dscp: 2 }], { timeout: 0, columns: ['dscp'] }),
+        select('Queue', [], ['dscp']),
+        wait('Queue', [['dscp', '==', 2]], '!=', [{ dscp: 2 }], { timeout: 0, columns: ['dscp'] }),
+        insert('Queue', { dscp: 3 }),
+      ),
+      vs(select('Queue', [], ['dscp'])),
+    ],
+  },
+  {
+    name: 'strong reference to a row of the wrong table',
+    steps: [BRIDGE, vs(update('Bridge', [], { ports: uuid(U.i0) }))],
+  },
+  {
+    name: 'mutate an optional integer with a constraint into and out of range',
+    steps: [
+      BRIDGE,
+      vs(update('Interface', [], { ofport_request: 1 })),
+      vs(mutate('Interface', [], [['ofport_request', '-=', 1]])),
+      vs(
+        mutate('Interface', [], [['ofport_request', '*=', 65279]]),
+        select('Interface', [], ['ofport_request']),
+      ),
+    ],
+  },
+];
+
 /** Every case, in the order they run. */
 export const CASES: readonly ConformanceCase[] = [
   ...insertCases,
@@ -1505,5 +1597,6 @@ export const CASES: readonly ConformanceCase[] = [
   ...malformedCases,
   ...integrityCases,
   ...indexCases,
+  ...moreCases,
   ...requestCases,
 ];
