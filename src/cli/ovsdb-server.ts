@@ -1,7 +1,11 @@
 // `tsovs ovsdb-server [DBFILE…] --remote=punix:PATH|ptcp:PORT[:IP] [--pidfile[=F]] [--detach]
 // [--unixctl=PATH] [--log-file[=F]]`: the configuration database server, with ovsdb-server's options.
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { AddressError } from '../jsonrpc/address.js';
+import { describeSystemError } from '../jsonrpc/errno.js';
+import { DbLogError } from '../ovsdb/log.js';
 import { OvsdbServer } from '../ovsdb/server.js';
 import { FileStorage } from '../ovsdb/storage.js';
 import { UnixctlError, UnixctlServer } from '../unixctl/server.js';
@@ -76,10 +80,48 @@ export async function run(args: string[]): Promise<number> {
     return await new Promise<number>(() => {});
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    log.error({ module: PROGRAM }, msg);
-    if (isDetachedChild()) reportReady(`${PROGRAM}: ${msg}`);
-    else process.stderr.write(`${PROGRAM}: ${msg}\n`);
+    if (isDetachedChild()) {
+      log.error({ module: PROGRAM }, msg);
+      reportReady(`${PROGRAM}: ${msg}`);
+    } else {
+      process.stderr.write(`${PROGRAM}: ${msg}\n`);
+    }
     return 1;
+  }
+}
+
+/** Opens a database file, with start-up errors that say what to do about them. */
+async function openStorage(file: string, log: Logger): Promise<FileStorage> {
+  try {
+    return await FileStorage.open(file, {
+      onTornTail: (t) =>
+        log.warn(`${file}: ${t.reason} at offset ${t.offset}; truncated the torn last record`),
+      onWarning: (m) => log.warn(m),
+    });
+  } catch (err) {
+    if (!(err instanceof DbLogError)) throw err;
+    if (err.code === 'not found') {
+      throw new Error(`${file}: database file not found (create it with "tsovs ovsdb-tool create ${file}")`);
+    }
+    if (err.code === 'locked') {
+      const who = err.pid === undefined ? 'another process' : `pid ${err.pid}`;
+      throw new Error(`${file}: database is locked by ${who} (is another ovsdb-server serving it?)`);
+    }
+    throw err;
+  }
+}
+
+/** Listens on a --remote, with errors that name the remote and the reason. */
+async function listenOn(server: OvsdbServer, remote: string): Promise<void> {
+  try {
+    await server.listen(remote);
+  } catch (err) {
+    if (err instanceof AddressError) throw err;
+    const path = remote.startsWith('punix:') ? remote.slice('punix:'.length) : undefined;
+    if (path !== undefined && !existsSync(dirname(resolve(path)))) {
+      throw new Error(`${remote}: cannot listen: directory ${dirname(resolve(path))} does not exist`);
+    }
+    throw new Error(`${remote}: cannot listen (${describeSystemError(err)})`);
   }
 }
 
@@ -98,16 +140,12 @@ async function start(files: string[], opts: ServerOptions, log: Logger): Promise
   };
   try {
     for (const f of files) {
-      const storage = await FileStorage.open(resolve(f), {
-        onTornTail: (t) =>
-          mlog.warn(`${f}: ${t.reason} at offset ${t.offset}; truncated the torn last record`),
-        onWarning: (m) => mlog.warn(m),
-      });
+      const storage = await openStorage(resolve(f), mlog);
       storages.push(storage);
       server.addDatabase(storage.db, storage);
     }
     if (opts.pidfile !== undefined) writePidfile(resolve(opts.pidfile), PROGRAM);
-    for (const r of opts.remote) await server.listen(r);
+    for (const r of opts.remote) await listenOn(server, r);
     const unixctl = await UnixctlServer.start({
       program: PROGRAM,
       path: opts.unixctl,
@@ -142,10 +180,10 @@ function registerCommands(
     });
     return '';
   });
-  unixctl.register('ovsdb-server/compact', '[DB]...', 0, Number.MAX_SAFE_INTEGER, async (names) => {
-    const chosen = storages.filter((s) => names.length === 0 || names.includes(s.db.schema.name));
-    if (names.length > 0 && chosen.length !== names.length)
-      throw new UnixctlError('no database by that name');
+  unixctl.register('ovsdb-server/compact', '', 0, 1, async ([name]) => {
+    if (name?.startsWith('_')) throw new UnixctlError('cannot compact built-in databases');
+    const chosen = storages.filter((s) => name === undefined || s.db.schema.name === name);
+    if (chosen.length === 0) throw new UnixctlError('no database by that name');
     for (const s of chosen) await s.compact();
     return '';
   });
