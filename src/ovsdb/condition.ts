@@ -13,8 +13,9 @@ export type ConditionFn = '<' | '<=' | '==' | '!=' | '>=' | '>' | 'includes' | '
 
 const FUNCTIONS: readonly string[] = ['<', '<=', '==', '!=', '>=', '>', 'includes', 'excludes'];
 
-/** The pseudo-column positions of _uuid and _version. */
+/** The pseudo-column position of _uuid. */
 export const UUID_COLUMN = -1;
+/** The pseudo-column position of _version. */
 export const VERSION_COLUMN = -2;
 
 /** The type of _uuid and _version. */
