@@ -19,9 +19,9 @@ import {
   TablePrinter,
   type TableStyle,
 } from '../ovsdb/client/format.js';
-import { shashOrder } from '../ovsdb/client/shash-order.js';
 import { type Datum, datumToJson, diffFromJson } from '../ovsdb/datum.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
+import { shashOrder } from '../ovsdb/shash-order.js';
 import type { ColumnType } from '../ovsdb/types.js';
 import { runDir } from '../util/paths.js';
 

@@ -7,6 +7,7 @@ import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
 import { checkDatum, type Datum, datumFromJson, isUuid } from '../ovsdb/datum.js';
 import { DbLog } from '../ovsdb/log.js';
 import { type DatabaseSchema, parseSchema, type TableSchema } from '../ovsdb/schema.js';
+import { shashOrder } from '../ovsdb/shash-order.js';
 import { FileStorage, loadRecords, snapshotRecord, txnRecord } from '../ovsdb/storage.js';
 import { executeTransaction } from '../ovsdb/transaction.js';
 import type { Atom, AtomicType, ColumnType } from '../ovsdb/types.js';
@@ -287,72 +288,7 @@ export function datumToText(t: ColumnType, d: Datum): string {
 // ovsdb-tool prints a record's tables, rows and columns in the iteration order of the hash table its JSON
 // parser keeps object members in (OVS's shash: an hmap whose buckets are indexed by a murmur-style hash
 // of the name, each bucket a list with the newest member first, doubling as members are added).
-// Simulating that table reproduces its order exactly, so both tools print the same lines for a file.
-
-const rotl32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-/** One 32-bit step of OVS's hash_add (the portable, murmur-based variant). */
-function hashAdd(hash: number, word: number): number {
-  let h = hash;
-  if (word !== 0) {
-    let w = Math.imul(word, 0xcc9e2d51) >>> 0;
-    w = rotl32(w, 15);
-    w = Math.imul(w, 0x1b873593) >>> 0;
-    h = (h ^ w) >>> 0;
-  }
-  h = rotl32(h, 13);
-  return (Math.imul(h, 5) + 0xe6546b64) >>> 0;
-}
-
-/** OVS's hash_finish: mixes in the length, then avalanches. */
-function hashFinish(hash: number, length: number): number {
-  let h = (hash ^ length) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** OVS's hash_string(s, 0): UTF-8 bytes as little-endian words, a zero-padded tail word, the length. */
-export function ovsHashString(s: string): number {
-  const bytes = Buffer.from(s, 'utf8');
-  let h = 0;
-  let i = 0;
-  for (; i + 4 <= bytes.length; i += 4) h = hashAdd(h, bytes.readUInt32LE(i));
-  if (i < bytes.length) {
-    let tail = 0;
-    for (let j = 0; i + j < bytes.length; j++) tail |= bytes[i + j] << (8 * j);
-    h = hashAdd(h, tail >>> 0);
-  }
-  return hashFinish(h, bytes.length);
-}
-
-/** The bucket mask an hmap grows to when it holds `n` members (OVS's calc_mask). */
-function bucketMask(n: number): number {
-  let mask = Math.floor(n / 2);
-  for (const shift of [1, 2, 4, 8, 16]) mask |= mask >>> shift;
-  return (mask | ((mask & 1) << 1)) >>> 0;
-}
-
-/** The order in which OVS iterates an object whose members were parsed in the order `names`. */
-export function shashOrder(names: readonly string[]): string[] {
-  type Node = { name: string; hash: number };
-  let mask = 0;
-  let buckets: Node[][] = [[]];
-  const put = (into: Node[][], m: number, node: Node): void => {
-    into[node.hash & m].unshift(node);
-  };
-  names.forEach((name, i) => {
-    put(buckets, mask, { name, hash: ovsHashString(name) });
-    const grown = bucketMask(i + 1);
-    if (Math.floor((i + 1) / 2) > mask && grown > mask) {
-      const next: Node[][] = Array.from({ length: grown + 1 }, () => []);
-      for (const bucket of buckets) for (const node of bucket) put(next, grown, node);
-      buckets = next;
-      mask = grown;
-    }
-  });
-  return buckets.flat().map((node) => node.name);
-}
+// Simulating that table (shash-order.ts) reproduces its order exactly, so both tools print the same lines.
 
 /** The members of `obj` in OVS's iteration order. */
 function ovsEntries(obj: JsonObject): [string, Json][] {

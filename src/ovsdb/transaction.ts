@@ -36,7 +36,8 @@ import {
 } from './datum.js';
 import { isJsonInteger, OvsdbError, syntaxError, taggedSyntaxError } from './error.js';
 import { applyMutation, parseMutation } from './mutation.js';
-import { ovsHashOrder, type TableSchema } from './schema.js';
+import type { TableSchema } from './schema.js';
+import { shashOrder } from './shash-order.js';
 import { type Atom, type BaseType, type ColumnType, isStrongRef, isWeakRef, ZERO_UUID } from './types.js';
 
 /** What a transaction needs to know about the session that sent it. */
@@ -217,7 +218,7 @@ class OpParser {
     const keys = Object.keys(this.object);
     const unused = keys.filter((k) => !this.used.has(k));
     if (unused.length === 0) return null;
-    const first = ovsHashOrder(keys).find((k) => !this.used.has(k)) as string;
+    const first = shashOrder(keys).find((k) => !this.used.has(k)) as string;
     const n = unused.length;
     this.raise(
       n > 1

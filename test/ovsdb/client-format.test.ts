@@ -15,8 +15,8 @@ import {
   type Table,
   TablePrinter,
 } from '../../src/ovsdb/client/format.js';
-import { ovsHashString, shashOrder } from '../../src/ovsdb/client/shash-order.js';
 import { makeDatum } from '../../src/ovsdb/datum.js';
+import { ovsHashString, shashOrder } from '../../src/ovsdb/shash-order.js';
 import { parseColumnType } from '../../src/ovsdb/types.js';
 
 const stringMap = parseColumnType({ key: 'string', value: 'string', min: 0, max: 'unlimited' });

@@ -5,8 +5,8 @@
 import type { Json } from '../../jsonrpc/json.js';
 import { checkDatum, type Datum, datumFromJson, isUuid } from '../datum.js';
 import type { DatabaseSchema } from '../schema.js';
+import { shashOrder } from '../shash-order.js';
 import type { Atom, AtomicType, BaseType, ColumnType } from '../types.js';
-import { shashOrder } from './shash-order.js';
 
 /** Options of ovsJsonToString: `sort` orders object members bytewise, `pretty` indents by two spaces. */
 export interface JsonStyle {
