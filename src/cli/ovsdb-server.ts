@@ -81,7 +81,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (isDetachedChild()) {
-      log.error({ module: PROGRAM }, msg);
+      log.child({ module: PROGRAM }).error(msg);
       reportReady(`${PROGRAM}: ${msg}`);
     } else {
       process.stderr.write(`${PROGRAM}: ${msg}\n`);

@@ -1,63 +1,83 @@
-// Logging for the daemons: pino loggers (one child per module), written in Open vSwitch's log line
-// layout — `2026-11-23T23:00:00.123Z|00042|module|INFO|message` — to a log file and/or stderr.
-import { createWriteStream, type WriteStream } from 'node:fs';
-import pino from 'pino';
+// Logging for the daemons, after Open vSwitch's vlog: a logger per module, a level for the console
+// (stderr) and one for the log file, and OVS's line layout — `2026-11-23T23:00:00.123Z|00042|module|INFO|msg`
+// in the file, whole seconds on the console. Lines are written synchronously, so the last words before a
+// crash are on disk. (Chosen over pino: OVS's text lines, not JSON to re-parse, and ~9 MB less per daemon.)
+import { openSync, writeSync } from 'node:fs';
 import type { Logger as RpcLogger } from '../jsonrpc/session.js';
 
-/** A module logger: pino's, with the methods the protocol layers take. */
-export type Logger = pino.Logger;
+/** Log levels, most verbose first. */
+export type Level = 'debug' | 'info' | 'warn' | 'error';
 
-const LEVELS: Record<number, string> = {
-  10: 'DBG',
-  20: 'DBG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERR',
-  60: 'EMER',
-};
+const RANK: Record<Level | 'silent', number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+const NAME: Record<Level, string> = { debug: 'DBG', info: 'INFO', warn: 'WARN', error: 'ERR' };
 
 /** Where log lines go. */
 export interface LogOptions {
-  /** Append lines to this file (at info level and above). */
+  /** Append lines to this file. */
   readonly file?: string;
-  /** Also write lines at this level and above to stderr ('warn' by default, like OVS's console). */
-  readonly consoleLevel?: pino.Level | 'silent';
-  /** Lowest level written to the file. */
-  readonly fileLevel?: pino.Level;
+  /** Lowest level written to stderr ('warn' by default, like OVS's console); 'silent' for none. */
+  readonly consoleLevel?: Level | 'silent';
+  /** Lowest level written to the file ('info' by default). */
+  readonly fileLevel?: Level;
 }
 
-function ovsLine(seq: number, line: string): string {
-  const o = JSON.parse(line) as { time: number; level: number; module?: string; msg?: string };
-  const n = String(seq).padStart(5, '0');
-  return `${new Date(o.time).toISOString()}|${n}|${o.module ?? 'main'}|${LEVELS[o.level] ?? 'INFO'}|${o.msg ?? ''}\n`;
-}
+/** The destinations shared by every module logger of a process. */
+class Sink {
+  private seq = 0;
+  private readonly fd: number | undefined;
 
-/** Creates the root logger of a daemon. */
-export function createLogger(opts: LogOptions = {}): Logger {
-  let seq = 0;
-  const streams: pino.StreamEntry[] = [];
-  let file: WriteStream | undefined;
-  if (opts.file !== undefined) {
-    file = createWriteStream(opts.file, { flags: 'a' });
-    const out = file;
-    streams.push({
-      level: opts.fileLevel ?? 'info',
-      stream: { write: (l: string) => out.write(ovsLine(++seq, l)) },
-    });
+  constructor(readonly opts: LogOptions) {
+    this.fd = opts.file === undefined ? undefined : openSync(opts.file, 'a');
   }
-  const consoleLevel = opts.consoleLevel ?? 'warn';
-  if (consoleLevel !== 'silent') {
-    streams.push({
-      level: consoleLevel,
-      stream: { write: (l: string) => process.stderr.write(ovsLine(++seq, l)) },
-    });
+
+  write(level: Level, module: string, msg: string): void {
+    const toConsole = RANK[level] >= RANK[this.opts.consoleLevel ?? 'warn'];
+    const toFile = this.fd !== undefined && RANK[level] >= RANK[this.opts.fileLevel ?? 'info'];
+    if (!toConsole && !toFile) return;
+    const n = String(++this.seq).padStart(5, '0');
+    const time = new Date().toISOString();
+    const rest = `|${n}|${module}|${NAME[level]}|${msg}\n`;
+    if (toFile) writeSync(this.fd as number, `${time}${rest}`);
+    if (toConsole) process.stderr.write(`${time.slice(0, 19)}Z${rest}`);
   }
-  if (streams.length === 0) return pino({ level: 'silent' });
-  const level = streams.map((s) => pino.levels.values[s.level ?? 'info']).reduce((a, b) => Math.min(a, b));
-  return pino({ level: pino.levels.labels[level], base: null }, pino.multistream(streams));
 }
 
-/** The logger interface of the protocol layers, over a module's pino logger. */
+/** A module's logger. `child({module})` gives another module's logger on the same destinations. */
+export class Logger {
+  constructor(
+    private readonly sink: Sink,
+    /** The module name printed in each line. */
+    readonly module: string,
+  ) {}
+
+  /** The logger of another module. */
+  child(bindings: { module: string }): Logger {
+    return new Logger(this.sink, bindings.module);
+  }
+
+  debug(msg: string): void {
+    this.sink.write('debug', this.module, msg);
+  }
+
+  info(msg: string): void {
+    this.sink.write('info', this.module, msg);
+  }
+
+  warn(msg: string): void {
+    this.sink.write('warn', this.module, msg);
+  }
+
+  error(msg: string): void {
+    this.sink.write('error', this.module, msg);
+  }
+}
+
+/** Creates the root logger of a program (module name `main` until a child is taken). */
+export function createLogger(opts: LogOptions = {}, module = 'main'): Logger {
+  return new Logger(new Sink(opts), module);
+}
+
+/** The logger interface of the protocol layers, over a module logger. */
 export function rpcLogger(log: Logger): RpcLogger {
   return {
     warn: (m) => log.warn(m),
