@@ -72,9 +72,9 @@ class Peer {
     );
   }
 
-  /** Sends bytes as they are. */
-  sendRaw(text: string): void {
-    this.socket.write(text);
+  /** Sends bytes as they are; resolves once the kernel has them. */
+  sendRaw(text: string): Promise<void> {
+    return new Promise((resolve) => this.socket.write(text, () => resolve()));
   }
 
   /** The next notification, waiting for it up to `timeoutMs`. */
@@ -770,18 +770,30 @@ describe('ovsdb-server JSON-RPC protocol, tsovs against Open vSwitch', { timeout
       });
       const a = await Peer.open(s.sock);
       const b = await Peer.open(s.sock);
-      a.sendRaw(JSON.stringify({ id: 'blk', method: 'transact', params: ['Open_vSwitch', waitOp(400)] }));
+      await a.sendRaw(
+        JSON.stringify({ id: 'blk', method: 'transact', params: ['Open_vSwitch', waitOp(400)] }),
+      );
       await sync(a);
-      a.sendRaw(JSON.stringify({ id: 'blk', method: 'transact', params: ['Open_vSwitch', waitOp(400)] }));
+      await a.sendRaw(
+        JSON.stringify({ id: 'blk', method: 'transact', params: ['Open_vSwitch', waitOp(400)] }),
+      );
       await sync(a);
       a.session.notify('cancel', ['blk']);
       a.session.notify('cancel', ['unknown-id']);
       const asRequest = await a.call('cancel', ['blk']);
-      await new Promise((r) => setTimeout(r, 900));
+      // Past the wait's own 400 ms timeout: still no reply.
+      const since = Date.now();
+      await waitFor(
+        () =>
+          Date.now() - since >= 900 || a.received.some((m) => m.id === 'blk' && (m.result ?? null) !== null),
+        5000,
+      );
       await sync(a);
       const aMessages = a.received.map(messageMeaning);
       const aware = await b.call('set_db_change_aware', [true]);
-      b.sendRaw(JSON.stringify({ id: 'blk2', method: 'transact', params: ['Open_vSwitch', waitOp(5000)] }));
+      await b.sendRaw(
+        JSON.stringify({ id: 'blk2', method: 'transact', params: ['Open_vSwitch', waitOp(5000)] }),
+      );
       await sync(b);
       b.session.notify('cancel', ['blk2']);
       await sync(b);
@@ -858,7 +870,7 @@ describe('ovsdb-server JSON-RPC protocol, tsovs against Open vSwitch', { timeout
       const out: Json[] = [];
       for (const text of cases) {
         const p = await Peer.open(s.sock);
-        p.sendRaw(text);
+        await p.sendRaw(text);
         const closed = await p.closedWithin(3000);
         out.push({ text, closed, got: p.received.map(messageMeaning) });
       }
@@ -881,7 +893,7 @@ describe('ovsdb-server JSON-RPC protocol, tsovs against Open vSwitch', { timeout
     const bystander = await Peer.open(ours.sock);
     const p = await Peer.open(ours.sock);
     const chunk = 'y'.repeat(1024 * 1024);
-    p.sendRaw('{"method":"echo","id":1,"params":["');
+    await p.sendRaw('{"method":"echo","id":1,"params":["');
     for (let i = 0; i < 65 && !p.closed; i++) {
       await new Promise<void>((resolve) => p.socket.write(chunk, () => resolve()));
     }
@@ -892,13 +904,12 @@ describe('ovsdb-server JSON-RPC protocol, tsovs against Open vSwitch', { timeout
   it('clients that disconnect mid-request, mid-wait or mid-monitor leave the server serving', async (t) => {
     await sameOnBoth(t, async (s) => {
       const half = await Peer.open(s.sock);
-      half.sendRaw(
+      await half.sendRaw(
         '{"method":"transact","params":["Open_vSwitch",{"op":"insert","table":"QoS","row":{"type":"h',
       );
-      await new Promise((r) => setTimeout(r, 100));
       half.close();
       const waiter = await Peer.open(s.sock);
-      waiter.sendRaw(
+      await waiter.sendRaw(
         JSON.stringify({
           id: 1,
           method: 'transact',
@@ -912,7 +923,7 @@ describe('ovsdb-server JSON-RPC protocol, tsovs against Open vSwitch', { timeout
       await sync(waiter);
       waiter.close();
       const mon = await Peer.open(s.sock);
-      mon.sendRaw(
+      await mon.sendRaw(
         JSON.stringify({
           id: 1,
           method: 'monitor',
