@@ -31,8 +31,19 @@ export interface CommittedTxn {
   readonly durable: boolean;
 }
 
-/** The key of a row's values in one unique index. */
-export function indexKey(row: Row, columns: readonly number[]): string {
+/** A row's values in one unique index: the atom itself for one single-atom column, else a JSON text. */
+export type IndexKey = string | number | boolean;
+
+/**
+ * The key of a row's values in one unique index. One atom stands for itself (no string is built: most
+ * indexes are a single name column), except a string starting with "[", which could equal a JSON text.
+ */
+export function indexKey(row: Row, columns: readonly number[]): IndexKey {
+  if (columns.length === 1) {
+    const d = row.data[columns[0]];
+    const a = d.keys[0];
+    if (d.values === null && d.keys.length === 1 && !(typeof a === 'string' && a.startsWith('['))) return a;
+  }
   let key = '';
   for (const c of columns) {
     const d = row.data[c];
@@ -47,7 +58,7 @@ export function indexKey(row: Row, columns: readonly number[]): string {
 export class Table {
   readonly rows = new Map<string, Row>();
   /** One map per schema index: index key → UUID of the row holding it. */
-  readonly indexes: Map<string, string>[];
+  readonly indexes: Map<IndexKey, string>[];
 
   constructor(readonly schema: TableSchema) {
     this.indexes = schema.indexes.map(() => new Map());

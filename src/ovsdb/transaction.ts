@@ -19,6 +19,7 @@ import {
   type Changes,
   type Database,
   forEachStrongRefIn,
+  type IndexKey,
   indexKey,
   type Row,
   type RowChange,
@@ -772,7 +773,7 @@ class Txn {
 
   /** Every index's values must be unique among the rows that will exist after the transaction. */
   private checkIndexes(): void {
-    const seen = new Map<Table, Map<string, TxnRow>[]>();
+    const seen = new Map<Table, Map<IndexKey, TxnRow>[]>();
     this.forEachTxnRow((r) => {
       if (r.new === null) return;
       const table = r.table;
@@ -783,13 +784,13 @@ class Txn {
       }
       table.schema.indexes.forEach((cols, i) => {
         const key = indexKey(r.new as Row, cols);
-        const other = (maps as Map<string, TxnRow>[])[i].get(key);
+        const other = (maps as Map<IndexKey, TxnRow>[])[i].get(key);
         if (other !== undefined) throw this.indexError(table.schema, cols, other.new as Row, r.new as Row);
         const holder = table.indexes[i].get(key);
         if (holder !== undefined && this.txnRow(table, holder) === undefined) {
           throw this.indexError(table.schema, cols, table.rows.get(holder) as Row, r.new as Row);
         }
-        (maps as Map<string, TxnRow>[])[i].set(key, r);
+        (maps as Map<IndexKey, TxnRow>[])[i].set(key, r);
       });
     });
   }
