@@ -9,10 +9,8 @@ import { OvsdbConnectError, OvsdbConnection } from '../ovsdb/client/connection.j
 import {
   type Cell,
   columnTypeToOvsJson,
-  compareBytes,
   compareDatums,
   DEFAULT_TABLE_STYLE,
-  ovsJsonToString,
   parseCellFormat,
   parseTableFormat,
   schemaToOvsJson,
@@ -20,6 +18,7 @@ import {
   type TableStyle,
 } from '../ovsdb/client/format.js';
 import { type Datum, datumToJson, diffFromJson } from '../ovsdb/datum.js';
+import { compareBytes, ovsJsonToString } from '../ovsdb/ovs-json.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
 import type { ColumnType } from '../ovsdb/types.js';

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
 import { checkDatum, type Datum, datumFromJson, isUuid } from '../ovsdb/datum.js';
 import { DbLog } from '../ovsdb/log.js';
+import { formatReal, ovsJsonToString } from '../ovsdb/ovs-json.js';
 import { type DatabaseSchema, parseSchema, type TableSchema } from '../ovsdb/schema.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
 import { FileStorage, loadRecords, snapshotRecord, txnRecord } from '../ovsdb/storage.js';
@@ -206,7 +207,7 @@ async function transact(path: string, text: string, readOnly: boolean): Promise<
     const loaded = loadRecords(await readRecords(path));
     const outcome = executeTransaction(loaded.db, params.slice(1), { ownsLock: () => false });
     if (outcome.kind !== 'done') throw new ToolError('transaction blocked on a "wait"');
-    return `${sortedJson(outcome.results)}\n`;
+    return `${ovsJsonToString(outcome.results, { sort: true })}\n`;
   }
   const storage = await FileStorage.open(path);
   try {
@@ -217,44 +218,13 @@ async function transact(path: string, text: string, readOnly: boolean): Promise<
       const rec = txnRecord(storage.db.schema, txn);
       if (rec !== null) await storage.log.append([rec]);
     }
-    return `${sortedJson(outcome.results)}\n`;
+    return `${ovsJsonToString(outcome.results, { sort: true })}\n`;
   } finally {
     await storage.close();
   }
 }
 
 // ---- Open vSwitch's text forms of JSON and of OVSDB values ------------------------------------------
-
-/** C's printf("%.<precision>g"), as OVS prints reals. */
-export function formatG(x: number, precision = 15): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const [mantissa, expText] = x.toExponential(precision - 1).split('e');
-  const exp = Number(expText);
-  const trim = (s: string): string => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-  if (exp < -4 || exp >= precision) {
-    const sign = exp < 0 ? '-' : '+';
-    return `${trim(mantissa)}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return trim(x.toFixed(Math.max(0, precision - 1 - exp)));
-}
-
-/** Compares strings by their UTF-8 bytes, as C's strcmp does. */
-function byteCompare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/** JSON text as OVS writes it with JSSF_SORT: compact, object members sorted by name. */
-export function sortedJson(v: Json): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : formatG(v, 17);
-  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
-  if (isJsonObject(v)) {
-    const names = Object.keys(v).sort(byteCompare);
-    return `{${names.map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** True when OVS writes a string atom in quotes (anything but a bare identifier-like word). */
 function stringNeedsQuotes(s: string): boolean {
@@ -265,7 +235,7 @@ function stringNeedsQuotes(s: string): boolean {
 function atomToText(type: AtomicType, a: Atom): string {
   switch (type) {
     case 'real':
-      return formatG(a as number, 15);
+      return formatReal(a as number);
     case 'string':
       return stringNeedsQuotes(a as string) ? JSON.stringify(a) : (a as string);
     default:
@@ -312,7 +282,7 @@ function columnText(table: TableSchema | undefined, column: string, value: Json)
       // not a valid value of the column (e.g. a diff larger than the column allows): shown as JSON
     }
   }
-  return sortedJson(value);
+  return ovsJsonToString(value, { sort: true });
 }
 
 /** The lines `-m` (`-mm`) print for a transaction record (null: it names no table); `names` tracks row names. */
@@ -330,7 +300,8 @@ function changeLines(
     const ts = schema.table(table);
     for (const [uuid, row] of ovsEntries(rows)) {
       const oldName = names.get(uuid);
-      const newName = isJsonObject(row) && row.name !== undefined ? sortedJson(row.name) : undefined;
+      const newName =
+        isJsonObject(row) && row.name !== undefined ? ovsJsonToString(row.name, { sort: true }) : undefined;
       const short = uuid.slice(0, 8);
       if (oldName === undefined) {
         lines.push(`  table ${table} insert row ${newName !== undefined ? `${newName} (${short})` : short}:`);

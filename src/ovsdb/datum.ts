@@ -2,14 +2,8 @@
 // parallel values). Conversion from/to the wire's JSON, constraint checks, and the diffs that `update2`
 // notifications and the on-disk log use.
 import type { Json } from '../jsonrpc/json.js';
-import {
-  constraintViolation,
-  formatReal,
-  isJsonInteger,
-  OvsdbError,
-  roundReal,
-  syntaxError,
-} from './error.js';
+import { constraintViolation, OvsdbError, syntaxError } from './error.js';
+import { formatReal, isJsonInteger, roundReal } from './ovs-json.js';
 import {
   type Atom,
   type AtomicType,

@@ -35,8 +35,9 @@ import {
   defaultDatum,
   isUuid,
 } from './datum.js';
-import { isJsonInteger, OvsdbError, syntaxError, taggedSyntaxError } from './error.js';
+import { OvsdbError, syntaxError, taggedSyntaxError } from './error.js';
 import { applyMutation, parseMutation } from './mutation.js';
+import { isJsonInteger } from './ovs-json.js';
 import type { TableSchema } from './schema.js';
 import { shashOrder } from './shash-order.js';
 import { type Atom, type BaseType, type ColumnType, isStrongRef, isWeakRef, ZERO_UUID } from './types.js';

@@ -2,7 +2,8 @@
 // with min/max. Parsing from schema JSON and writing back to it; atom ordering and the text forms
 // Open vSwitch uses for atoms and types in its error messages.
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
-import { compareBytes, formatReal, isJsonInteger, syntaxError } from './error.js';
+import { syntaxError } from './error.js';
+import { compareBytes, formatReal, isJsonInteger } from './ovs-json.js';
 
 /** The five atomic types. */
 export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';

@@ -10,12 +10,11 @@ import {
   DEFAULT_TABLE_STYLE,
   datumToBare,
   datumToString,
-  formatReal,
-  ovsJsonToString,
   type Table,
   TablePrinter,
 } from '../../src/ovsdb/client/format.js';
 import { makeDatum } from '../../src/ovsdb/datum.js';
+import { formatReal, ovsJsonToString } from '../../src/ovsdb/ovs-json.js';
 import { ovsHashString, shashOrder } from '../../src/ovsdb/shash-order.js';
 import { parseColumnType } from '../../src/ovsdb/types.js';
 
@@ -98,6 +97,8 @@ test('JSON as OVS writes it: sorted or pretty, only control characters escaped',
     '{\n  "a": {\n    },\n  "b": [\n    1,\n    "é\\u0001"]}',
   );
   assert.equal(ovsJsonToString(['x', []]), '["x",[]]');
+  // An int64 beyond 2^53 in full, as the real ovsdb-client prints it; reals as %.15g.
+  assert.equal(ovsJsonToString([2 ** 60, 0.1 + 0.2]), '[1152921504606846976,0.3]');
 });
 
 const table: Table = {

@@ -14,7 +14,8 @@ import {
   datumToString,
   makeDatum,
 } from '../../src/ovsdb/datum.js';
-import { formatReal, OvsdbError, ovsJsonText } from '../../src/ovsdb/error.js';
+import { OvsdbError } from '../../src/ovsdb/error.js';
+import { formatReal, ovsJsonToString } from '../../src/ovsdb/ovs-json.js';
 import {
   type Atom,
   type BaseType,
@@ -323,13 +324,14 @@ describe('atom order and text forms', () => {
       [5e-324, '4.94065645841247e-324'],
       [999999999999999.9, '1e+15'],
       [123.456, '123.456'],
+      [1234567890123445, '1.23456789012344e+15'],
     ];
     for (const [x, text] of cases) assert.equal(formatReal(x), text, String(x));
   });
 
   test('JSON in "syntax" members has sorted keys and OVS number forms', () => {
     assert.equal(
-      ovsJsonText({ z: [1, 1.5, 1e300, 2 ** 63], a: { c: null, b: 'é\n"' } }),
+      ovsJsonToString({ z: [1, 1.5, 1e300, 2 ** 63], a: { c: null, b: 'é\n"' } }, { sort: true }),
       '{"a":{"b":"é\\n\\"","c":null},"z":[1,1.5,1e+300,9.22337203685478e+18]}',
     );
   });

@@ -1,109 +1,12 @@
 // Output formats of Open vSwitch's database tools (lib/table.c, ovsdb-data.c, json.c): a table of cells
 // printed as an aligned table, a list, HTML, CSV or JSON; OVSDB values printed the way `ovsdb-client` and
-// `ovs-vsctl` print them; and JSON serialised as OVS serialises it. `tsovs ovsdb-client` and
-// `tsovs vsctl` share it, so their stdout matches the real tools byte for byte.
+// `ovs-vsctl` print them (JSON written by ../ovs-json.ts). `tsovs ovsdb-client` and `tsovs vsctl` share it,
+// so their stdout matches the real tools byte for byte.
 import type { Json } from '../../jsonrpc/json.js';
 import { checkDatum, type Datum, datumFromJson, isUuid } from '../datum.js';
+import { compareBytes, formatReal, ovsJsonString, ovsJsonToString } from '../ovs-json.js';
 import type { DatabaseSchema } from '../schema.js';
-import { shashOrder } from '../shash-order.js';
 import type { Atom, AtomicType, BaseType, ColumnType } from '../types.js';
-
-/** Options of ovsJsonToString: `sort` orders object members bytewise, `pretty` indents by two spaces. */
-export interface JsonStyle {
-  readonly sort?: boolean;
-  readonly pretty?: boolean;
-}
-
-/** A real number as C's printf("%.15g") writes it (how OVS prints reals). */
-export function formatReal(x: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const [mantissa, expText] = x.toExponential(14).split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 15) {
-    const digits = trimFraction(mantissa);
-    const sign = exp < 0 ? '-' : '+';
-    return `${digits}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  return trimFraction(x.toFixed(14 - exp));
-}
-
-function trimFraction(text: string): string {
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
-}
-
-/** A JSON number as OVS writes it: integers in full, reals with %.15g. */
-function formatNumber(x: number): string {
-  return Number.isSafeInteger(x) ? String(x) : formatReal(x);
-}
-
-const SHORT_ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\b': '\\b',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\f': '\\f',
-  '\r': '\\r',
-};
-
-/** A JSON string as OVS writes it: only `"`, `\` and control characters are escaped. */
-export function ovsJsonString(s: string): string {
-  const body = s.replace(/["\\\u0000-\u001f]/g, (c) => {
-    return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-  return `"${body}"`;
-}
-
-/** Bytewise comparison of two strings' UTF-8 forms, like strcmp(). */
-export function compareBytes(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-/**
- * Serialises JSON as OVS's json_to_string() does. Without `sort`, object members come in OVS's hash order
- * for an object parsed with its members in this object's key order, as the C tools would print it.
- */
-export function ovsJsonToString(json: Json, style: JsonStyle = {}): string {
-  const out: string[] = [];
-  serialize(json, style, 0, out);
-  return out.join('');
-}
-
-function indent(style: JsonStyle, depth: number, out: string[]): void {
-  if (style.pretty) out.push(`\n${' '.repeat(2 * depth)}`);
-}
-
-function serialize(json: Json, style: JsonStyle, depth: number, out: string[]): void {
-  if (json === null || typeof json === 'boolean') out.push(String(json));
-  else if (typeof json === 'number') out.push(formatNumber(json));
-  else if (typeof json === 'string') out.push(ovsJsonString(json));
-  else if (Array.isArray(json)) {
-    out.push('[');
-    if (json.length > 0) indent(style, depth + 1, out);
-    json.forEach((item, i) => {
-      if (i > 0) {
-        out.push(',');
-        indent(style, depth + 1, out);
-      }
-      serialize(item, style, depth + 1, out);
-    });
-    out.push(']');
-  } else {
-    out.push('{');
-    indent(style, depth + 1, out);
-    const keys = style.sort ? Object.keys(json).sort(compareBytes) : shashOrder(Object.keys(json));
-    keys.forEach((key, i) => {
-      if (i > 0) {
-        out.push(',');
-        indent(style, depth + 1, out);
-      }
-      out.push(ovsJsonString(key), style.pretty ? ': ' : ':');
-      serialize(json[key], style, depth + 1, out);
-    });
-    out.push('}');
-  }
-}
 
 /** A base type as OVS writes it in a schema: a bare type name unless it has constraints. */
 function baseTypeToOvsJson(base: BaseType): Json {
