@@ -192,8 +192,10 @@ export class OvsdbServer {
   /** Runs the commit pipeline: write to storage, then update monitors, then retry blocked transactions. */
   private afterCommit(d: ServedDatabase, txn: CommittedTxn): void {
     d.pendingCommits++;
-    const written = d.storage === null ? d.durable : d.durable.then(() => d.storage?.write(txn));
-    d.durable = written.then(
+    // The write is queued at once, in commit order, so that commits made while a sync is in flight share
+    // the next one (group commit); replies and monitor updates wait for it and for every earlier commit.
+    const written = d.storage === null ? Promise.resolve() : d.storage.write(txn);
+    d.durable = Promise.all([d.durable, written]).then(
       () => {
         d.pendingCommits--;
         for (const c of this.clients) c.sendUpdates(d, txn);
@@ -231,13 +233,13 @@ export class OvsdbServer {
         resolve,
         reject,
       };
-      this.attempt(d, b);
+      this.attempt(d, b, b.started);
     });
   }
 
-  private attempt(d: ServedDatabase, b: BlockedTxn): void {
+  private attempt(d: ServedDatabase, b: BlockedTxn, now = Date.now()): void {
     const ops = b.reservedAt >= 0 ? b.ops.slice(0, b.reservedAt + 1) : b.ops;
-    const outcome = executeTransaction(d.db, ops, b.client, { elapsedMs: Date.now() - b.started });
+    const outcome = executeTransaction(d.db, ops, b.client, { elapsedMs: now - b.started });
     if (outcome.kind === 'blocked') {
       this.block(d, b, outcome.timeoutMs);
       return;
