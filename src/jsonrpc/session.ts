@@ -231,13 +231,13 @@ export class JsonRpcSession extends EventEmitter<JsonRpcSessionEvents> {
     const id = this.nextId++;
     return new Promise<Json>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.send({ method, params, id });
+      this.send({ id, method, params });
     });
   }
 
   /** Sends a notification (no reply). */
   notify(method: string, params: Json[]): void {
-    this.send({ method, params, id: null });
+    this.send({ id: null, method, params });
   }
 
   /** Closes the connection after writing what is queued; pending requests reject with `ConnectionClosedError`. */
@@ -416,7 +416,7 @@ class InactivityProbe {
       return;
     }
     this.probeSentAt = now;
-    this.session.send({ method: 'echo', params: [], id: 'echo' });
+    this.session.send({ id: 'echo', method: 'echo', params: [] });
     this.arm(this.interval);
   }
 }
