@@ -9,7 +9,6 @@ import { OvsdbConnectError, OvsdbConnection } from '../ovsdb/client/connection.j
 import {
   type Cell,
   columnTypeToOvsJson,
-  compareDatums,
   DEFAULT_TABLE_STYLE,
   parseCellFormat,
   parseTableFormat,
@@ -17,7 +16,7 @@ import {
   TablePrinter,
   type TableStyle,
 } from '../ovsdb/client/format.js';
-import { type Datum, datumToJson, diffFromJson } from '../ovsdb/datum.js';
+import { compareDatums, type Datum, datumToJson, diffFromJson } from '../ovsdb/datum.js';
 import { compareBytes, ovsJsonToString } from '../ovsdb/ovs-json.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
@@ -583,7 +582,7 @@ function compareRows(columns: { type: ColumnType }[], a: Datum[], b: Datum[]): n
   for (const pass of [false, true]) {
     for (const [x, { type }] of columns.entries()) {
       if ((type.key.type === 'uuid') !== pass) continue;
-      const c = compareDatums(type, a[x], b[x]);
+      const c = compareDatums(a[x], b[x]);
       if (c !== 0) return c;
     }
   }

@@ -4,14 +4,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
-import { checkDatum, type Datum, datumFromJson, isUuid } from '../ovsdb/datum.js';
+import { formatTimestamp } from '../ovsdb/client/format.js';
+import { checkDatum, datumFromJson, datumToString } from '../ovsdb/datum.js';
 import { DbLog } from '../ovsdb/log.js';
-import { formatReal, ovsJsonToString } from '../ovsdb/ovs-json.js';
+import { ovsJsonToString } from '../ovsdb/ovs-json.js';
 import { type DatabaseSchema, parseSchema, type TableSchema } from '../ovsdb/schema.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
 import { FileStorage, loadRecords, snapshotRecord, txnRecord } from '../ovsdb/storage.js';
 import { executeTransaction } from '../ovsdb/transaction.js';
-import type { Atom, AtomicType, ColumnType } from '../ovsdb/types.js';
 import { TSOVS_VERSION } from '../unixctl/server.js';
 import { dbDir, schemaPath } from '../util/paths.js';
 
@@ -224,36 +224,6 @@ async function transact(path: string, text: string, readOnly: boolean): Promise<
   }
 }
 
-// ---- Open vSwitch's text forms of JSON and of OVSDB values ------------------------------------------
-
-/** True when OVS writes a string atom in quotes (anything but a bare identifier-like word). */
-function stringNeedsQuotes(s: string): boolean {
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
-  return s === 'true' || s === 'false' || isUuid(s);
-}
-
-function atomToText(type: AtomicType, a: Atom): string {
-  switch (type) {
-    case 'real':
-      return formatReal(a as number);
-    case 'string':
-      return stringNeedsQuotes(a as string) ? JSON.stringify(a) : (a as string);
-    default:
-      return String(a);
-  }
-}
-
-/** A datum in OVS's text syntax (ovs-vsctl's, and show-log's): `5`, `[1, 2]`, `{a="1"}`, `[]`. */
-export function datumToText(t: ColumnType, d: Datum): string {
-  const items = d.keys.map((k, i) =>
-    t.value === null || d.values === null
-      ? atomToText(t.key.type, k)
-      : `${atomToText(t.key.type, k)}=${atomToText(t.value.type, d.values[i])}`,
-  );
-  if (t.max === 1 && d.size > 0) return items.join(', ');
-  return t.value === null ? `[${items.join(', ')}]` : `{${items.join(', ')}}`;
-}
-
 // ---- show-log, in ovsdb-tool's own format ----------------------------------------------------------
 // ovsdb-tool prints a record's tables, rows and columns in the iteration order of the hash table its JSON
 // parser keeps object members in (OVS's shash: an hmap whose buckets are indexed by a murmur-style hash
@@ -265,11 +235,6 @@ function ovsEntries(obj: JsonObject): [string, Json][] {
   return shashOrder(Object.keys(obj)).map((k) => [k, obj[k]]);
 }
 
-/** "2026-11-23 23:15:31.043": ovsdb-tool prints record dates in UTC whatever the time zone. */
-function formatDate(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
-
 /** A column value as `-mm` prints it: OVS's datum syntax when it parses as the column's type, else JSON. */
 function columnText(table: TableSchema | undefined, column: string, value: Json): string {
   const c = table?.column(column);
@@ -277,7 +242,7 @@ function columnText(table: TableSchema | undefined, column: string, value: Json)
     try {
       const d = datumFromJson(c.type, value);
       checkDatum(c.type, d);
-      return datumToText(c.type, d);
+      return datumToString(c.type, d);
     } catch {
       // not a valid value of the column (e.g. a diff larger than the column allows): shown as JSON
     }
@@ -335,7 +300,7 @@ async function showLog(path: string, more: number): Promise<string> {
     } else {
       const date = rec._date;
       if (typeof date === 'number' && Number.isInteger(date)) {
-        out += ` ${formatDate(date < 2 ** 31 - 1 ? date * 1000 : date)}`;
+        out += ` ${formatTimestamp(new Date(date < 2 ** 31 - 1 ? date * 1000 : date))}`;
       }
       if (typeof rec._comment === 'string') out += ` "${rec._comment}"`;
       if (more > 0) {

@@ -3,11 +3,10 @@
 // notifications and the on-disk log use.
 import type { Json } from '../jsonrpc/json.js';
 import { constraintViolation, OvsdbError, syntaxError } from './error.js';
-import { formatReal, isJsonInteger, roundReal } from './ovs-json.js';
+import { formatInteger, formatReal, isJsonInteger, ovsJsonString, roundReal } from './ovs-json.js';
 import {
   type Atom,
   type AtomicType,
-  atomToString,
   type BaseType,
   type ColumnType,
   compareAtoms,
@@ -230,6 +229,29 @@ export function datumToJson(t: ColumnType, d: Datum): Json {
   return ['set', d.keys.map((k) => atomToJson(kt, k))];
 }
 
+const BARE_STRING_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** True when OVS writes string `s` in quotes in its text format (not an identifier, or "true"/"false"/a UUID). */
+function stringNeedsQuotes(s: string): boolean {
+  return !BARE_STRING_RE.test(s) || s === 'true' || s === 'false' || isUuid(s);
+}
+
+/** One atom in OVS's text format (ovsdb_atom_to_string), as ovs-vsctl, ovsdb-client and error messages show it. */
+export function atomToString(type: AtomicType, a: Atom): string {
+  switch (type) {
+    case 'integer':
+      return formatInteger(a as number);
+    case 'real':
+      return formatReal(a as number);
+    case 'boolean':
+      return a ? 'true' : 'false';
+    case 'string':
+      return stringNeedsQuotes(a as string) ? ovsJsonString(a as string) : (a as string);
+    case 'uuid':
+      return a as string;
+  }
+}
+
 /** A datum in OVS's text format: `5`, `[1, 2]`, `{a=1}` (brackets unless at most one element allowed). */
 export function datumToString(t: ColumnType, d: Datum): string {
   const bracket = t.max > 1 || d.size === 0;
@@ -257,7 +279,7 @@ export function checkAtom(base: BaseType, a: Atom): void {
     }
     return;
   }
-  if (base.type === 'integer') checkRange(a as number, base.minInteger, base.maxInteger, String);
+  if (base.type === 'integer') checkRange(a as number, base.minInteger, base.maxInteger, formatInteger);
   else if (base.type === 'real') checkRange(a as number, base.minReal, base.maxReal, formatReal);
   else if (base.type === 'string') checkLength(base, a as string);
 }

@@ -1,9 +1,9 @@
 // OVSDB column types (RFC 7047 §3.2): atomic types, base types with their constraints, and column types
-// with min/max. Parsing from schema JSON and writing back to it; atom ordering and the text forms
-// Open vSwitch uses for atoms and types in its error messages.
+// with min/max. Parsing from schema JSON and writing back to it; atom ordering and the words Open vSwitch
+// uses for types in its error messages.
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
 import { syntaxError } from './error.js';
-import { compareBytes, formatReal, isJsonInteger } from './ovs-json.js';
+import { compareBytes, isJsonInteger } from './ovs-json.js';
 
 /** The five atomic types. */
 export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';
@@ -240,28 +240,4 @@ export function typeToEnglish(t: ColumnType): string {
   else if (t.min > 0) s += ` of ${t.min} to ${t.max}`;
   else s += ` of up to ${t.max}`;
   return t.value === null ? `${s} ${t.key.type}s` : `${s} (${t.key.type}, ${t.value.type}) pairs`;
-}
-
-const UUID_TEXT_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const BARE_STRING_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-
-/** True when OVS writes the string in quotes in its text format (not a plain identifier-like word). */
-function stringNeedsQuotes(s: string): boolean {
-  return !BARE_STRING_RE.test(s) || s === 'true' || s === 'false' || UUID_TEXT_RE.test(s);
-}
-
-/** An atom in OVS's text format (as in ovs-vsctl output and error messages). */
-export function atomToString(type: AtomicType, a: Atom): string {
-  switch (type) {
-    case 'integer':
-      return String(a);
-    case 'real':
-      return formatReal(a as number);
-    case 'boolean':
-      return a ? 'true' : 'false';
-    case 'string':
-      return stringNeedsQuotes(a as string) ? JSON.stringify(a) : (a as string);
-    case 'uuid':
-      return a as string;
-  }
 }

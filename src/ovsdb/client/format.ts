@@ -3,8 +3,8 @@
 // `ovs-vsctl` print them (JSON written by ../ovs-json.ts). `tsovs ovsdb-client` and `tsovs vsctl` share it,
 // so their stdout matches the real tools byte for byte.
 import type { Json } from '../../jsonrpc/json.js';
-import { checkDatum, type Datum, datumFromJson, isUuid } from '../datum.js';
-import { compareBytes, formatReal, ovsJsonString, ovsJsonToString } from '../ovs-json.js';
+import { atomToString, checkDatum, type Datum, datumFromJson, datumToString } from '../datum.js';
+import { ovsJsonToString } from '../ovs-json.js';
 import type { DatabaseSchema } from '../schema.js';
 import type { Atom, AtomicType, BaseType, ColumnType } from '../types.js';
 
@@ -42,40 +42,6 @@ function atomToJson(type: AtomicType, a: Atom): Json {
   return type === 'uuid' ? ['uuid', a as string] : a;
 }
 
-/** True when OVS would quote string `s` in its text format (not an identifier, or "true"/"false"/a UUID). */
-export function stringNeedsQuotes(s: string): boolean {
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) return true;
-  return s === 'true' || s === 'false' || isUuid(s);
-}
-
-/** One atom in OVS's text format (ovsdb_atom_to_string). */
-export function atomToString(type: AtomicType, a: Atom): string {
-  switch (type) {
-    case 'integer':
-      return String(a);
-    case 'real':
-      return formatReal(a as number);
-    case 'boolean':
-      return a ? 'true' : 'false';
-    case 'string':
-      return stringNeedsQuotes(a as string) ? ovsJsonString(a as string) : (a as string);
-    case 'uuid':
-      return a as string;
-  }
-}
-
-/** A datum in OVS's text format: `[a, b]` for sets, `{k=v}` for maps, a bare atom for max-1 columns. */
-export function datumToString(type: ColumnType, d: Datum): string {
-  const isMap = type.value !== null;
-  const parts = d.keys.map((k, i) => {
-    const key = atomToString(type.key.type, k);
-    return isMap ? `${key}=${atomToString((type.value as BaseType).type, (d.values as Atom[])[i])}` : key;
-  });
-  const text = parts.join(', ');
-  if (type.max > 1 || d.size === 0) return isMap ? `{${text}}` : `[${text}]`;
-  return text;
-}
-
 /** A datum in OVS's "bare" format: elements separated by spaces, strings unquoted. */
 export function datumToBare(type: ColumnType, d: Datum): string {
   const bare = (t: AtomicType, a: Atom) => (t === 'string' ? (a as string) : atomToString(t, a));
@@ -85,28 +51,6 @@ export function datumToBare(type: ColumnType, d: Datum): string {
       return type.value === null ? key : `${key}=${bare(type.value.type, (d.values as Atom[])[i])}`;
     })
     .join(' ');
-}
-
-/** OVS's atom order: numbers and UUIDs by value, strings bytewise, false before true. */
-export function compareOvsAtoms(type: AtomicType, a: Atom, b: Atom): number {
-  if (type === 'string' || type === 'uuid') return compareBytes(a as string, b as string);
-  if (type === 'boolean') return Number(a) - Number(b);
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-}
-
-/** OVS's datum order (ovsdb_datum_compare_3way): fewer elements first, then keys, then values. */
-export function compareDatums(type: ColumnType, a: Datum, b: Datum): number {
-  if (a.size !== b.size) return a.size < b.size ? -1 : 1;
-  for (let i = 0; i < a.size; i++) {
-    const c = compareOvsAtoms(type.key.type, a.keys[i], b.keys[i]);
-    if (c !== 0) return c;
-  }
-  if (type.value === null || a.values === null || b.values === null) return 0;
-  for (let i = 0; i < a.size; i++) {
-    const c = compareOvsAtoms(type.value.type, a.values[i], b.values[i]);
-    if (c !== 0) return c;
-  }
-  return 0;
 }
 
 /** A table cell: fixed text, or an OVSDB value (its JSON and, to format it, its column type). */
