@@ -2,7 +2,7 @@
 // [--unixctl=PATH] [--log-file[=F]]`: the configuration database server, with ovsdb-server's options.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { parseArgs } from 'node:util';
 import { AddressError } from '../jsonrpc/address.js';
 import { describeSystemError } from '../jsonrpc/errno.js';
 import { DbLogError } from '../ovsdb/log.js';
@@ -30,31 +30,60 @@ interface ServerOptions {
   detach?: boolean;
   unixctl?: string;
   logFile?: string;
-  verbose?: string[];
+  verbose: string[];
 }
 
-function parse(args: readonly string[]): { files: string[]; opts: ServerOptions } {
-  const cmd = new Command(`tsovs ${PROGRAM}`)
-    .description('serves OVSDB databases (RFC 7047) from Open vSwitch standalone database files')
-    .argument('[DBFILE...]', 'database files', [])
-    .option('--remote <remote>', 'listen on punix:PATH or ptcp:PORT[:IP] (repeatable)', collect, [])
-    .option('--pidfile <file>', `write a pid file (default ${join(runDir(), `${PROGRAM}.pid`)})`)
-    .option('--detach', 'run in the background once ready')
-    .option('--unixctl <path>', 'control socket (default RUNDIR/ovsdb-server.PID.ctl)')
-    .option('--log-file <file>', 'log to a file (default RUNDIR/ovsdb-server.log)')
-    .option('-v, --verbose [spec]', 'more logging (accepted for compatibility)', collect, [])
-    .option('--no-chdir', 'accepted for compatibility')
-    .option('--monitor', 'accepted for compatibility')
-    .option('--overwrite-pidfile', 'accepted for compatibility')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  cmd.parse(withOptionalDefaults(args), { from: 'user' });
-  const files = cmd.processedArgs[0] as string[];
-  return { files: files.length > 0 ? files : [join(dbDir(), 'conf.db')], opts: cmd.opts<ServerOptions>() };
+const USAGE = `tsovs ${PROGRAM}: serves OVSDB databases (RFC 7047) from Open vSwitch standalone database files
+usage: tsovs ${PROGRAM} [OPTIONS] [DBFILE...]   (default DBFILE: $TSOVS_DBDIR/conf.db)
+  --remote=REMOTE       listen on punix:PATH or ptcp:PORT[:IP] (repeatable)
+  --pidfile[=FILE]      write a pid file (default: RUNDIR/${PROGRAM}.pid)
+  --detach              run in the background once ready
+  --unixctl=PATH        control socket (default: RUNDIR/${PROGRAM}.PID.ctl)
+  --log-file[=FILE]     log to a file (default: RUNDIR/${PROGRAM}.log)
+  -v, --verbose[=SPEC]  log debug messages to the log file
+  --no-chdir, --monitor, --overwrite-pidfile   accepted for compatibility
+RUNDIR is $TSOVS_RUNDIR (default /var/run/tsovs).
+`;
+
+/**
+ * Parses ovsdb-server's command line with Node's own parser (util.parseArgs, not commander: a daemon
+ * keeps what it loads for its whole life). Throws a TypeError with a message for bad options.
+ */
+function parse(args: readonly string[]): { files: string[]; opts: ServerOptions; help: boolean } {
+  const { values, positionals } = parseArgs({
+    args: withOptionalDefaults(args.map((a) => (a === '-v' || a === '--verbose' ? '--verbose=dbg' : a))),
+    allowPositionals: true,
+    options: {
+      remote: { type: 'string', multiple: true, default: [] },
+      pidfile: { type: 'string' },
+      detach: { type: 'boolean' },
+      unixctl: { type: 'string' },
+      'log-file': { type: 'string' },
+      verbose: { type: 'string', short: 'v', multiple: true, default: [] },
+      'no-chdir': { type: 'boolean' },
+      monitor: { type: 'boolean' },
+      'overwrite-pidfile': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const opts: ServerOptions = {
+    remote: values.remote,
+    pidfile: values.pidfile,
+    detach: values.detach,
+    unixctl: values.unixctl,
+    logFile: values['log-file'],
+    verbose: values.verbose,
+  };
+  const files = positionals.length > 0 ? positionals : [join(dbDir(), 'conf.db')];
+  return { files, opts, help: values.help === true };
 }
 
-function collect(value: string, prev: string[]): string[] {
-  return [...prev, value];
+/** parseArgs's error in getopt's words ("unrecognized option '--x'"). */
+function optionError(err: Error & { code?: string }): string {
+  const option = /'([^']+)'/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unrecognized option '${option}'`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option '${option}' requires an argument`;
+  return err.message;
 }
 
 /** Runs the server until it is told to exit. */
@@ -63,10 +92,14 @@ export async function run(args: string[]): Promise<number> {
   try {
     parsed = parse(args);
   } catch (err) {
-    const code = (err as { exitCode?: number }).exitCode;
-    return code ?? 1;
+    process.stderr.write(`${PROGRAM}: ${optionError(err as Error)} (use --help for help)\n`);
+    return 1;
   }
   const { files, opts } = parsed;
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (opts.detach) return detach([PROGRAM, ...args]);
   const log = createLogger({
     file: opts.logFile,
