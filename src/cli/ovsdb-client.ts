@@ -8,7 +8,6 @@ import { ConnectionClosedError, JsonRpcError } from '../jsonrpc/session.js';
 import { OvsdbConnectError, OvsdbConnection } from '../ovsdb/client/connection.js';
 import {
   type Cell,
-  columnTypeToOvsJson,
   DEFAULT_TABLE_STYLE,
   parseCellFormat,
   parseTableFormat,
@@ -20,7 +19,7 @@ import { compareDatums, type Datum, datumToJson, diffFromJson } from '../ovsdb/d
 import { compareBytes, ovsJsonToString } from '../ovsdb/ovs-json.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
-import type { ColumnType } from '../ovsdb/types.js';
+import { type ColumnType, columnTypeToJson } from '../ovsdb/types.js';
 import { runDir } from '../util/paths.js';
 
 const PROGRAM = 'tsovs ovsdb-client';
@@ -472,7 +471,7 @@ async function listColumns(ctx: Context, args: string[]): Promise<undefined> {
 }
 
 function columnTypeJson(type: ColumnType): Json {
-  return type === UUID_TYPE ? 'uuid' : columnTypeToOvsJson(type);
+  return type === UUID_TYPE ? 'uuid' : columnTypeToJson(type, { strongRefType: false });
 }
 
 function parseTransaction(text: string): Json[] {

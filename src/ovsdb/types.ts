@@ -161,8 +161,18 @@ function atomToSchemaJson(type: AtomicType, a: Atom): Json {
   return type === 'uuid' ? ['uuid', a as string] : a;
 }
 
+/**
+ * How type JSON spells references: OVS's own writer (what its tools print) leaves out "refType": "strong",
+ * the default; tsovs's schema records and get_schema replies write it.
+ */
+export interface TypeJsonStyle {
+  readonly strongRefType: boolean;
+}
+
+const WITH_STRONG_REF_TYPE: TypeJsonStyle = { strongRefType: true };
+
 /** Writes a base type back to schema JSON (the short form when it has no constraints). */
-export function baseTypeToJson(b: BaseType): Json {
+export function baseTypeToJson(b: BaseType, style: TypeJsonStyle = WITH_STRONG_REF_TYPE): Json {
   const obj: JsonObject = { type: b.type };
   if (b.enum !== undefined) {
     obj.enum =
@@ -176,17 +186,18 @@ export function baseTypeToJson(b: BaseType): Json {
   }
   if (b.refTable !== undefined) {
     obj.refTable = b.refTable;
-    obj.refType = b.refType ?? 'strong';
+    const refType = b.refType ?? 'strong';
+    if (refType === 'weak' || style.strongRefType) obj.refType = refType;
   }
   return Object.keys(obj).length === 1 ? b.type : obj;
 }
 
 /** Writes a column type back to schema JSON. */
-export function columnTypeToJson(t: ColumnType): Json {
-  const key = baseTypeToJson(t.key);
+export function columnTypeToJson(t: ColumnType, style: TypeJsonStyle = WITH_STRONG_REF_TYPE): Json {
+  const key = baseTypeToJson(t.key, style);
   if (t.value === null && t.min === 1 && t.max === 1 && typeof key === 'string') return key;
   const obj: JsonObject = { key };
-  if (t.value !== null) obj.value = baseTypeToJson(t.value);
+  if (t.value !== null) obj.value = baseTypeToJson(t.value, style);
   if (t.min !== 1) obj.min = t.min;
   if (t.max !== 1) obj.max = t.max === Number.POSITIVE_INFINITY ? 'unlimited' : t.max;
   return obj;

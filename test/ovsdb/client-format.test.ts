@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   type Cell,
-  columnTypeToOvsJson,
   DEFAULT_TABLE_STYLE,
   datumToBare,
   type Table,
@@ -13,7 +12,7 @@ import {
 import { atomToString, compareDatums, datumToString, makeDatum } from '../../src/ovsdb/datum.js';
 import { formatReal, ovsJsonToString } from '../../src/ovsdb/ovs-json.js';
 import { ovsHashString, shashOrder } from '../../src/ovsdb/shash-order.js';
-import { parseColumnType } from '../../src/ovsdb/types.js';
+import { columnTypeToJson, parseColumnType } from '../../src/ovsdb/types.js';
 
 const stringMap = parseColumnType({ key: 'string', value: 'string', min: 0, max: 'unlimited' });
 const intSet = parseColumnType({ key: 'integer', min: 0, max: 'unlimited' });
@@ -70,21 +69,26 @@ test('datums compare as OVS sorts dump rows: fewer elements first, then element 
 });
 
 test('column types in normalised schema JSON: strong refType dropped, weak kept', () => {
+  const OVS_STYLE = { strongRefType: false };
   const strong = parseColumnType({
     key: { type: 'uuid', refTable: 'Port', refType: 'strong' },
     min: 0,
     max: 'unlimited',
   });
   assert.equal(
-    ovsJsonToString(columnTypeToOvsJson(strong), { sort: true }),
+    ovsJsonToString(columnTypeToJson(strong, OVS_STYLE), { sort: true }),
     '{"key":{"refTable":"Port","type":"uuid"},"max":"unlimited","min":0}',
   );
   const weak = parseColumnType({ key: { type: 'uuid', refTable: 'Port', refType: 'weak' }, min: 0 });
   assert.equal(
-    ovsJsonToString(columnTypeToOvsJson(weak), { sort: true }),
+    ovsJsonToString(columnTypeToJson(weak, OVS_STYLE), { sort: true }),
     '{"key":{"refTable":"Port","refType":"weak","type":"uuid"},"min":0}',
   );
-  assert.equal(ovsJsonToString(columnTypeToOvsJson(parseColumnType('string'))), '"string"');
+  assert.equal(ovsJsonToString(columnTypeToJson(parseColumnType('string'), OVS_STYLE)), '"string"');
+  assert.equal(
+    ovsJsonToString(columnTypeToJson(strong), { sort: true }),
+    '{"key":{"refTable":"Port","refType":"strong","type":"uuid"},"max":"unlimited","min":0}',
+  );
 });
 
 test('JSON as OVS writes it: sorted or pretty, only control characters escaped', () => {

@@ -6,41 +6,7 @@ import type { Json } from '../../jsonrpc/json.js';
 import { atomToString, checkDatum, type Datum, datumFromJson, datumToString } from '../datum.js';
 import { ovsJsonToString } from '../ovs-json.js';
 import type { DatabaseSchema } from '../schema.js';
-import type { Atom, AtomicType, BaseType, ColumnType } from '../types.js';
-
-/** A base type as OVS writes it in a schema: a bare type name unless it has constraints. */
-function baseTypeToOvsJson(base: BaseType): Json {
-  const obj: { [k: string]: Json } = { type: base.type };
-  if (base.enum !== undefined) {
-    const atoms = base.enum.map((a) => atomToJson(base.type, a));
-    obj.enum = atoms.length === 1 ? atoms[0] : ['set', atoms];
-  }
-  for (const k of ['minInteger', 'maxInteger', 'minReal', 'maxReal', 'minLength', 'maxLength'] as const) {
-    const v = base[k];
-    if (v !== undefined) obj[k] = v;
-  }
-  if (base.refTable !== undefined) {
-    obj.refTable = base.refTable;
-    if (base.refType === 'weak') obj.refType = 'weak';
-  }
-  return Object.keys(obj).length === 1 ? base.type : obj;
-}
-
-/** A column type in OVS's normalised schema JSON (what `list-columns` prints; refType only when weak). */
-export function columnTypeToOvsJson(type: ColumnType): Json {
-  const key = baseTypeToOvsJson(type.key);
-  if (type.value === null && type.min === 1 && type.max === 1 && typeof key === 'string') return key;
-  const obj: { [k: string]: Json } = { key };
-  if (type.value !== null) obj.value = baseTypeToOvsJson(type.value);
-  if (type.min !== 1) obj.min = type.min;
-  if (type.max === Number.POSITIVE_INFINITY) obj.max = 'unlimited';
-  else if (type.max !== 1) obj.max = type.max;
-  return obj;
-}
-
-function atomToJson(type: AtomicType, a: Atom): Json {
-  return type === 'uuid' ? ['uuid', a as string] : a;
-}
+import { type Atom, type AtomicType, type ColumnType, columnTypeToJson } from '../types.js';
 
 /** A datum in OVS's "bare" format: elements separated by spaces, strings unquoted. */
 export function datumToBare(type: ColumnType, d: Datum): string {
@@ -271,7 +237,7 @@ export function schemaToOvsJson(schema: DatabaseSchema): Json {
       const column: { [k: string]: Json } = {};
       if (!c.mutable) column.mutable = false;
       if (c.ephemeral) column.ephemeral = true;
-      column.type = columnTypeToOvsJson(c.type);
+      column.type = columnTypeToJson(c.type, { strongRefType: false });
       columns[c.name] = column;
     }
     const table: { [k: string]: Json } = {};
