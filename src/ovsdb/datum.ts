@@ -374,6 +374,20 @@ function mergeWalk(
  * value) and the keys whose value changes (with the new value).
  */
 export function datumDiff(t: ColumnType, a: Datum, b: Datum): Datum {
+  return toggle(t, a, b);
+}
+
+/** Applies a diff made by datumDiff (or received from a peer, or read from the log) to `a`. */
+export function applyDatumDiff(t: ColumnType, a: Datum, diff: Datum): Datum {
+  return toggle(t, a, diff);
+}
+
+/**
+ * The one operation behind both diff directions (it is its own inverse): `b` itself for a column of at
+ * most one element; otherwise the elements in only one of `a` and `b`, plus for maps `b`'s pair where a
+ * key's values differ.
+ */
+function toggle(t: ColumnType, a: Datum, b: Datum): Datum {
   if (t.max === 1) return b;
   const keys: Atom[] = [];
   const values: Atom[] | null = t.value === null ? null : [];
@@ -383,21 +397,6 @@ export function datumDiff(t: ColumnType, a: Datum, b: Datum): Datum {
   };
   mergeWalk(a, b, emit, (i, j) => {
     if (values !== null && a.values?.[i] !== b.values?.[j]) emit(b.keys[j], b.values?.[j]);
-  });
-  return new Datum(keys, values);
-}
-
-/** Applies a diff made by datumDiff (or received from a peer, or read from the log) to `a`. */
-export function applyDatumDiff(t: ColumnType, a: Datum, diff: Datum): Datum {
-  if (t.max === 1) return diff;
-  const keys: Atom[] = [];
-  const values: Atom[] | null = t.value === null ? null : [];
-  const emit = (k: Atom, v: Atom | undefined): void => {
-    keys.push(k);
-    if (values !== null) values.push(v as Atom);
-  };
-  mergeWalk(a, diff, emit, (i, j) => {
-    if (values !== null && a.values?.[i] !== diff.values?.[j]) emit(diff.keys[j], diff.values?.[j]);
   });
   return new Datum(keys, values);
 }
