@@ -157,27 +157,41 @@ function domainError(): OvsdbError {
   return new OvsdbError('domain error', 'Division by zero.');
 }
 
+/** A mutator's arithmetic on two integers (int64 checks are the caller's) or two reals. */
+function arithmetic(mutator: Arithmetic, x: bigint, y: bigint): bigint;
+function arithmetic(mutator: Arithmetic, x: number, y: number): number;
+function arithmetic(mutator: Arithmetic, x: number | bigint, y: number | bigint): number | bigint {
+  // The operators mean the same on two bigints as on two numbers; the overloads never mix the two.
+  const [a, b] = [x as number, y as number];
+  switch (mutator) {
+    case '+=':
+      return a + b;
+    case '-=':
+      return a - b;
+    case '*=':
+      return a * b;
+    case '/=':
+      return a / b;
+    case '%=':
+      return a % b;
+  }
+}
+
+/** True for the mutators that divide, which fail on a zero divisor. */
+function divides(mutator: Arithmetic): boolean {
+  return mutator === '/=' || mutator === '%=';
+}
+
 /** 64-bit integer arithmetic with Open vSwitch's overflow and division checks. */
 function integerOp(mutator: Arithmetic, a: number, b: number): number {
   const x = BigInt(a);
   const y = BigInt(b);
-  let r: bigint;
-  switch (mutator) {
-    case '+=':
-      r = x + y;
-      break;
-    case '-=':
-      r = x - y;
-      break;
-    case '*=':
-      if (multiplicationOverflows(x, y)) throw rangeError(mutator);
-      r = x * y;
-      break;
-    default:
-      if (y === 0n) throw domainError();
-      if (x === INT64_MIN && y === -1n) throw rangeError(mutator);
-      r = mutator === '/=' ? x / y : x % y;
+  if (mutator === '*=' && multiplicationOverflows(x, y)) throw rangeError(mutator);
+  if (divides(mutator)) {
+    if (y === 0n) throw domainError();
+    if (x === INT64_MIN && y === -1n) throw rangeError(mutator);
   }
+  const r = arithmetic(mutator, x, y);
   if (r < INT64_MIN || r > INT64_MAX) throw rangeError(mutator);
   return Number(r);
 }
@@ -191,21 +205,8 @@ function multiplicationOverflows(x: bigint, y: bigint): boolean {
 
 /** Real arithmetic: division by zero is a domain error, a non-finite result a range error. */
 function realOp(mutator: Arithmetic, x: number, y: number): number {
-  let r: number;
-  switch (mutator) {
-    case '+=':
-      r = x + y;
-      break;
-    case '-=':
-      r = x - y;
-      break;
-    case '*=':
-      r = x * y;
-      break;
-    default:
-      if (y === 0) throw domainError();
-      r = x / y;
-  }
+  if (divides(mutator) && y === 0) throw domainError();
+  const r = arithmetic(mutator, x, y);
   if (!(r >= -Number.MAX_VALUE && r <= Number.MAX_VALUE)) throw rangeError(mutator);
   return r;
 }
