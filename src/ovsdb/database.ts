@@ -1,10 +1,11 @@
 // The in-memory database: tables of immutable rows, the unique indexes, and the counts of strong
 // references to each row. Transactions (transaction.ts) compute a set of row changes against it; commit()
 // applies them and tells the listeners (monitors, storage).
-import { randomUUID } from 'node:crypto';
+
 import type { Datum } from './datum.js';
 import type { DatabaseSchema, TableSchema } from './schema.js';
 import type { ColumnType } from './types.js';
+import { newUuid } from './uuid.js';
 
 /** An immutable row: its UUID, its version (a fresh UUID at every change), and one datum per column. */
 export interface Row {
@@ -99,7 +100,7 @@ export class Database {
   /** Number of strong references to each row that has any. */
   readonly refCounts = new Map<string, number>();
   /** Id of the last committed transaction (a fresh UUID when the database is loaded). */
-  lastTxnId: string = randomUUID();
+  lastTxnId: string = newUuid();
   private readonly listeners = new Set<CommitListener>();
 
   constructor(readonly schema: DatabaseSchema) {
@@ -125,7 +126,7 @@ export class Database {
   }
 
   /** Applies a checked set of changes and tells the listeners. */
-  commit(changes: Changes, comment?: string, durable = false, id: string = randomUUID()): CommittedTxn {
+  commit(changes: Changes, comment?: string, durable = false, id: string = newUuid()): CommittedTxn {
     for (const [tname, rows] of changes) {
       const table = this.table(tname);
       for (const [uuid, ch] of rows) {

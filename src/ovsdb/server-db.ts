@@ -2,13 +2,14 @@
 // database, _Server's own included — name, model "standalone", connected and leader true, the schema as
 // compact JSON with sorted keys, and cid/sid/index empty as for a standalone database. Read-only to
 // clients (server.ts refuses writes).
-import { randomUUID } from 'node:crypto';
+
 import type { Json } from '../jsonrpc/json.js';
 import { schemaPath } from '../util/paths.js';
 import { type Changes, Database } from './database.js';
 import { EMPTY_SET, scalarDatum } from './datum.js';
 import { sortedJson } from './monitor.js';
 import { readSchemaFile } from './schema.js';
+import { newUuid } from './uuid.js';
 
 /** A schema as the _Server "schema" column holds it: its get_schema JSON with sorted keys, compact. */
 export function schemaColumnText(db: Database): string {
@@ -34,9 +35,9 @@ export class ServerDatabase {
       ['schema', scalarDatum(schemaColumnText(served))],
     ]);
     const data = table.schema.columns.map((c) => values.get(c.name) ?? EMPTY_SET);
-    const uuid = randomUUID();
+    const uuid = newUuid();
     const changes: Changes = new Map([
-      ['Database', new Map([[uuid, { old: null, new: { uuid, version: randomUUID(), data } }]])],
+      ['Database', new Map([[uuid, { old: null, new: { uuid, version: newUuid(), data } }]])],
     ]);
     this.db.commit(changes);
   }

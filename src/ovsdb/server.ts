@@ -3,7 +3,7 @@
 // monitor, monitor_cond, monitor_cond_since, monitor_cond_change, monitor_cancel, lock/steal/unlock,
 // echo, set_db_change_aware — plus the read-only _Server database that describes the others. Replies
 // and error texts are ovsdb-server 3.1's (docs/ovsdb-wire.md).
-import { randomUUID } from 'node:crypto';
+
 import type { Socket } from 'node:net';
 import { type Listener, listen } from '../jsonrpc/address.js';
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
@@ -19,6 +19,7 @@ import { OvsdbError } from './error.js';
 import { Monitor, type MonitorVersion, ovsSyntaxError, sortedJson } from './monitor.js';
 import { ServerDatabase } from './server-db.js';
 import { executeTransaction, type TxnSession } from './transaction.js';
+import { newUuid } from './uuid.js';
 
 /** Makes committed transactions durable; `write` resolves once the transaction is on disk, in order. */
 export interface Storage {
@@ -92,7 +93,7 @@ export class OvsdbServer {
   readonly locks = new LockTable();
   readonly logger: Logger;
   /** This server's id, answered to get_server_id. */
-  readonly serverId = randomUUID();
+  readonly serverId = newUuid();
   private readonly listeners = new Map<string, Listener>();
   private readonly serverDb: ServerDatabase;
 

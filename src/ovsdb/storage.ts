@@ -1,7 +1,7 @@
 // Durable storage of one database in Open vSwitch's standalone file format: loads a Database by
 // replaying the log (schema record, then transaction records, with or without "_is_diff"), writes each
 // committed transaction as one record, and compacts the file (schema + one record of every row).
-import { randomUUID } from 'node:crypto';
+
 import type { JsonObject } from '../jsonrpc/json.js';
 import { type Changes, type CommittedTxn, Database, type Row } from './database.js';
 import { applyDatumDiff, datumFromJson, datumToJson, defaultDatum, diffFromJson } from './datum.js';
@@ -9,6 +9,7 @@ import { DbLog, type DbLogOpenOptions, type TornTail } from './log.js';
 import { makeTxnRecord, parseTxnRecord, type RowTxn, type TxnRecord } from './log-records.js';
 import { type DatabaseSchema, parseSchema, type TableSchema } from './schema.js';
 import type { Storage } from './server.js';
+import { newUuid } from './uuid.js';
 
 /** A database loaded from a file, with the records it was read from. */
 export interface LoadedDatabase {
@@ -53,7 +54,7 @@ export function recordChanges(db: Database, rec: TxnRecord): Changes {
             ? applyDatumDiff(c.type, old.data[c.index], diffFromJson(c.type, value))
             : datumFromJson(c.type, value);
       }
-      out.set(uuid, { old, new: { uuid, version: randomUUID(), data } });
+      out.set(uuid, { old, new: { uuid, version: newUuid(), data } });
     }
     changes.set(tname, out);
   }

@@ -3,7 +3,7 @@
 // the remaining results are null), then the whole result is checked in OVS's order — reference counts and
 // referential integrity, garbage collection of unreferenced non-root rows, maxRows, weak references,
 // unique indexes — before anything is committed. Nothing is committed here; the caller commits the changes.
-import { randomUUID } from 'node:crypto';
+
 import { isJsonObject, type Json, type JsonObject } from '../jsonrpc/json.js';
 import {
   type Clause,
@@ -41,6 +41,7 @@ import { isJsonInteger } from './ovs-json.js';
 import type { TableSchema } from './schema.js';
 import { shashOrder } from './shash-order.js';
 import { type Atom, type BaseType, type ColumnType, isStrongRef, isWeakRef, ZERO_UUID } from './types.js';
+import { newUuid } from './uuid.js';
 
 /** What a transaction needs to know about the session that sent it. */
 export interface TxnSession {
@@ -299,7 +300,7 @@ class Txn {
   private symbol(name: string): UuidSymbol {
     let s = this.symbols.get(name);
     if (s === undefined) {
-      s = { uuid: randomUUID(), created: false };
+      s = { uuid: newUuid(), created: false };
       this.symbols.set(name, s);
     }
     return s;
@@ -421,12 +422,12 @@ class Txn {
       else sym.uuid = uuid;
       sym.created = true;
     }
-    uuid ??= randomUUID();
+    uuid ??= newUuid();
     const values = this.parseRow(t.schema, rowJson as Json);
     const data = t.schema.columns.map((c) => values.get(c.index) ?? defaultDatum(c.type));
     // Defaults may not satisfy the constraints; a value with one element may be a default.
     for (const c of t.schema.columns) if (data[c.index].size === 1) checkDatum(c.type, data[c.index]);
-    const row: Row = { uuid, version: randomUUID(), data };
+    const row: Row = { uuid, version: newUuid(), data };
     this.addTxnRow(t, null, row, uuid);
     return { uuid: ['uuid', uuid] };
   }
@@ -826,7 +827,7 @@ class Txn {
   /** Gives every modified row a fresh _version (inserted rows keep the one they got when inserted). */
   private updateVersion(r: TxnRow): void {
     if (r.old !== null && r.new !== null && r.changed.size > 0) {
-      r.new = { uuid: r.new.uuid, version: randomUUID(), data: r.new.data };
+      r.new = { uuid: r.new.uuid, version: newUuid(), data: r.new.data };
     }
   }
 

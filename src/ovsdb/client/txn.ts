@@ -3,11 +3,11 @@
 // "=="); writes become insert/update/delete/mutate operations. transact() re-runs the caller's function
 // when a verification fails because another client changed what was read ("try again").
 
-import { randomUUID } from 'node:crypto';
 import { isJsonObject, type Json, type JsonObject } from '../../jsonrpc/json.js';
 import { Datum, datumToJson, defaultDatum, makeDatum } from '../datum.js';
 import type { TableSchema } from '../schema.js';
 import type { Atom, ColumnType } from '../types.js';
+import { newUuid } from '../uuid.js';
 import { OvsdbProtocolError } from './connection.js';
 import { type Replica, type ReplicaRow, RowReader } from './replica.js';
 
@@ -193,7 +193,7 @@ export class Transaction {
 
   /** Inserts a row; its `uuid` is temporary and may be used in references; commit() maps it to the real one. */
   insert(table: string, values: Readonly<Record<string, DatumInput>> = {}): TxnRow {
-    const row = new TxnRow(this, this.tableSchema(table), randomUUID(), null);
+    const row = new TxnRow(this, this.tableSchema(table), newUuid(), null);
     this.rowsByUuid.set(row.uuid, row);
     this.touch(row);
     for (const [column, value] of Object.entries(values)) row.set(column, value);
