@@ -5,7 +5,6 @@
 // BENCH_QUICK=1 makes a short run (fewer, shorter repetitions, 1,000 ports).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -14,15 +13,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { isJsonObject, type Json, type JsonObject } from '../src/jsonrpc/json.js';
-import { JsonRpcSession } from '../src/jsonrpc/session.js';
+import type { JsonRpcSession } from '../src/jsonrpc/session.js';
+import { OVS_SCHEMA, openSession, ROOT, waitUntilListening } from '../test/helpers/daemons.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Throughput repetitions per server, and how long each lasts. */
 const REPS = QUICK ? 3 : 5;
@@ -31,8 +28,6 @@ const WARMUP_TXNS = QUICK ? 200 : 1000;
 const CONCURRENT_CLIENTS = 8;
 const PORTS = QUICK ? 1000 : 10_000;
 const PORTS_PER_TXN = 500;
-
-const QUIET = { warn: () => {}, info: () => {}, debug: () => {} };
 
 /** A database server under test: its process (the server itself, not a wrapper) and socket. */
 interface Server {
@@ -75,17 +70,6 @@ function buildTsovs(): string[] {
   return [process.execPath, join(out, 'src', 'cli', 'main.js')];
 }
 
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      res(true);
-    });
-    s.once('error', () => res(false));
-  });
-}
-
 /** Starts a server process and waits until its socket accepts connections. */
 async function launch(label: string, dir: string, argv: string[]): Promise<Server> {
   const sock = join(dir, 'db.sock');
@@ -94,18 +78,9 @@ async function launch(label: string, dir: string, argv: string[]): Promise<Serve
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, OVS_RUNDIR: dir },
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
   const server: Server = { label, dir, sock, child };
   running.add(server);
-  const deadline = Date.now() + 20000;
-  while (!(existsSync(sock) && (await canConnect(sock)))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${label} exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`${label} did not start listening on ${sock}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntilListening(child, sock, 20000);
   const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
   if (!cmdline.includes('ovsdb-server') && !cmdline.some((a) => a.endsWith('/ovsdb-server'))) {
     throw new Error(`${label}: pid ${child.pid} is not the server (${cmdline.join(' ')})`);
@@ -174,15 +149,6 @@ function killAllSync(): void {
   scratch.clear();
 }
 
-async function openSession(server: Server): Promise<JsonRpcSession> {
-  const socket = connect(server.sock);
-  await new Promise<void>((res, rej) => {
-    socket.once('connect', res);
-    socket.once('error', rej);
-  });
-  return new JsonRpcSession(socket, { logger: QUIET });
-}
-
 /** Runs a transaction and throws unless every operation succeeded. */
 async function transact(session: JsonRpcSession, ops: JsonObject[]): Promise<Json[]> {
   const result = (await session.request('transact', ['Open_vSwitch', ...ops])) as Json[];
@@ -214,7 +180,7 @@ function setKey(key: string, value: number, durable: boolean): JsonObject[] {
 
 /** Inserts the Open_vSwitch row every scenario works on. */
 async function initialize(server: Server): Promise<void> {
-  const s = await openSession(server);
+  const s = await openSession(server.sock);
   await transact(s, [{ op: 'insert', table: 'Open_vSwitch', row: {} }]);
   s.close();
 }
@@ -226,7 +192,7 @@ async function throughput(
   durable: boolean,
   budget: { ms?: number; txns?: number },
 ): Promise<number> {
-  const sessions = await Promise.all(Array.from({ length: clients }, () => openSession(server)));
+  const sessions = await Promise.all(Array.from({ length: clients }, () => openSession(server.sock)));
   let done = 0;
   const start = performance.now();
   const until = start + (budget.ms ?? Number.POSITIVE_INFINITY);
@@ -257,7 +223,7 @@ async function memory(
 ): Promise<{ idle: number; loaded: number; seconds: number }> {
   const server = await start();
   try {
-    const s = await openSession(server);
+    const s = await openSession(server.sock);
     const pid = server.child.pid as number;
     await transact(s, [
       { op: 'insert', table: 'Bridge', row: { name: 'br0' }, 'uuid-name': 'br' },

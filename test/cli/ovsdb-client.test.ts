@@ -7,6 +7,8 @@ import type { Json } from '../../src/jsonrpc/json.js';
 import { OvsdbConnection } from '../../src/ovsdb/client/connection.js';
 import {
   type DbServer,
+  type RunResult,
+  runCommand,
   runTsovs,
   startRealServer,
   startTsovsServer,
@@ -25,29 +27,12 @@ const SERVERS: { name: string; start: () => Promise<DbServer> }[] = [
   { name: 'real ovsdb-server', start: () => startRealServer() },
 ];
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number | null;
-}
-
-/** Runs the real ovsdb-client to completion. */
-function runReal(args: string[]): Promise<Run> {
-  const child = spawn('ovsdb-client', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('close', (status) => resolve({ stdout, stderr, status })));
-}
-
 /** Runs the real tool and ours with the same arguments. */
-async function both(args: string[]): Promise<{ real: Run; ours: Run }> {
-  const [real, ours] = await Promise.all([runReal(args), runTsovs(['ovsdb-client', ...args])]);
+async function both(args: string[]): Promise<{ real: RunResult; ours: RunResult }> {
+  const [real, ours] = await Promise.all([
+    runCommand('ovsdb-client', args),
+    runTsovs(['ovsdb-client', ...args]),
+  ]);
   return { real, ours };
 }
 

@@ -1,10 +1,12 @@
 // Test helpers that start database servers in a private directory: tsovs's (as a child process, through
-// the real CLI) and Open vSwitch's real ovsdb-server, both on a unix socket, killed in cleanup.
+// the real CLI) and Open vSwitch's real ovsdb-server, both on a unix socket, killed in cleanup; and the
+// plumbing around them (running a program, polling, connecting).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { JsonRpcSession } from '../../src/jsonrpc/session.js';
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -18,16 +20,17 @@ export function tsovsArgv(): string[] {
   return [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
 }
 
-/** Runs `tsovs ARGS…` to completion; returns stdout, stderr and the exit status. */
-export function runTsovs(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ stdout: string; stderr: string; status: number | null }> {
-  const [cmd, ...pre] = tsovsArgv();
-  const child = spawn(cmd, [...pre, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** What a finished program printed, and how it ended. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs `cmd ARGS…` to completion without blocking the event loop; `env` is added to this process's. */
+export function runCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -36,7 +39,16 @@ export function runTsovs(
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
   });
-  return new Promise((res) => child.on('close', (status) => res({ stdout, stderr, status })));
+  return new Promise((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (status, signal) => res({ stdout, stderr, status, signal }));
+  });
+}
+
+/** Runs `tsovs ARGS…` to completion. */
+export function runTsovs(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const [cmd, ...pre] = tsovsArgv();
+  return runCommand(cmd, [...pre, ...args], env);
 }
 
 /** A fresh temporary directory (remove it with `rmSync(dir, {recursive: true, force: true})`). */
@@ -57,7 +69,8 @@ export async function waitFor(
   }
 }
 
-function canConnect(path: string): Promise<boolean> {
+/** True when something accepts connections on the unix socket `path`. */
+export function canConnect(path: string): Promise<boolean> {
   return new Promise((res) => {
     const s = connect(path);
     s.once('connect', () => {
@@ -68,6 +81,50 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * Resolves once a just-spawned server accepts connections on `sock`; if it exits first (its stderr is in
+ * the error) or `timeoutMs` pass, it is killed and this throws.
+ */
+export async function waitUntilListening(
+  child: ChildProcess,
+  sock: string,
+  timeoutMs = 15000,
+): Promise<void> {
+  const cmd = child.spawnfile;
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`${cmd} exited during start-up: ${stderr}`);
+        }
+        return existsSync(sock) && (await canConnect(sock));
+      },
+      timeoutMs,
+      `${cmd} to listen on ${sock}`,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** A logger that drops everything, for sessions and connections in tests. */
+export const QUIET_LOGGER = { warn: () => {}, info: () => {}, debug: () => {} };
+
+/** A JSON-RPC session on the unix socket `sock` that logs nothing. */
+export async function openSession(sock: string): Promise<JsonRpcSession> {
+  const socket = connect(sock);
+  await new Promise<void>((res, rej) => {
+    socket.once('connect', res);
+    socket.once('error', rej);
+  });
+  return new JsonRpcSession(socket, { logger: QUIET_LOGGER });
+}
+
 /** A running database server. */
 export interface DbServer {
   /** Its private directory (database file, socket, logs). */
@@ -75,6 +132,8 @@ export interface DbServer {
   readonly dbFile: string;
   /** The socket path; connect with `unix:${sock}`. */
   readonly sock: string;
+  /** The server's process id. */
+  readonly pid: number;
   /** Kills the server (SIGKILL when `hard`), waits for it to exit. */
   stop(hard?: boolean): Promise<void>;
   /** Stops it and removes its directory. */
@@ -86,37 +145,29 @@ async function startProcess(dir: string, sock: string, cmd: string, args: string
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, TSOVS_RUNDIR: dir, OVS_RUNDIR: dir },
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  try {
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`${cmd} exited during start-up: ${stderr}`);
-        return existsSync(sock) && (await canConnect(sock));
-      },
-      15000,
-      `${cmd} to listen on ${sock}`,
-    );
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
+  await waitUntilListening(child, sock);
   return child;
 }
 
-function stopper(child: ChildProcess): (hard?: boolean) => Promise<void> {
-  return (hard = false) =>
+/** The DbServer of a started server process. */
+function serverHandle(dir: string, dbFile: string, sock: string, child: ChildProcess): DbServer {
+  const stop = (hard = false): Promise<void> =>
     new Promise((res) => {
       if (child.exitCode !== null || child.signalCode !== null) return res();
       child.once('exit', () => res());
       child.kill(hard ? 'SIGKILL' : 'SIGTERM');
     });
+  return {
+    dir,
+    dbFile,
+    sock,
+    pid: child.pid as number,
+    stop,
+    cleanup: async () => {
+      await stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -140,21 +191,17 @@ export async function startTsovsServer(dir = tempDir(), extraArgs: string[] = []
     `--log-file=${join(dir, 'ovsdb-server.log')}`,
     ...extraArgs,
   ]);
-  const stop = stopper(child);
-  return {
-    dir,
-    dbFile,
-    sock,
-    stop,
-    cleanup: async () => {
-      await stop(true);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return serverHandle(dir, dbFile, sock, child);
 }
 
-/** Starts Open vSwitch's real ovsdb-server on a new database made by the real ovsdb-tool from its own schema. */
-export async function startRealServer(dir = tempDir('ovs-test-')): Promise<DbServer> {
+/**
+ * Starts Open vSwitch's real ovsdb-server on the database file in `dir` (made by the real ovsdb-tool from
+ * its own schema unless it exists); `extraArgs` go after its own (more database files, options).
+ */
+export async function startRealServer(
+  dir = tempDir('ovs-test-'),
+  extraArgs: string[] = [],
+): Promise<DbServer> {
   const dbFile = join(dir, 'conf.db');
   const sock = join(dir, 'db.sock');
   if (!existsSync(dbFile)) execFileSync('ovsdb-tool', ['create', dbFile, OVS_SCHEMA]);
@@ -164,16 +211,7 @@ export async function startRealServer(dir = tempDir('ovs-test-')): Promise<DbSer
     `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
     `--log-file=${join(dir, 'ovsdb-server.log')}`,
     `--pidfile=${join(dir, 'ovsdb-server.pid')}`,
+    ...extraArgs,
   ]);
-  const stop = stopper(child);
-  return {
-    dir,
-    dbFile,
-    sock,
-    stop,
-    cleanup: async () => {
-      await stop(true);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return serverHandle(dir, dbFile, sock, child);
 }

@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isJsonObject, type Json, type JsonObject } from '../../src/jsonrpc/json.js';
-import { JsonRpcSession } from '../../src/jsonrpc/session.js';
+import type { JsonRpcSession } from '../../src/jsonrpc/session.js';
 import { frameRecord, scanLog } from '../../src/ovsdb/log.js';
 import { makeTxnRecord } from '../../src/ovsdb/log-records.js';
-import { type DbServer, startTsovsServer, tempDir, waitFor } from '../helpers/daemons.js';
+import { type DbServer, openSession, startTsovsServer, tempDir, waitFor } from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
 
 const CYCLES = 22;
@@ -20,8 +19,6 @@ const CLIENTS = 4;
 /** Every TORN_EVERY-th cycle a partial record is appended after the kill, as a crash mid-append leaves. */
 const TORN_EVERY = 4;
 const TORN_MESSAGE = 'truncated the torn last record';
-
-const QUIET = { warn: () => {}, info: () => {}, debug: () => {} };
 
 const dir = tempDir('tsovs-crash-');
 let server: DbServer | undefined;
@@ -80,13 +77,9 @@ function refColumns(schema: JsonObject): Map<string, Map<string, string>> {
   return out;
 }
 
-async function openSession(sock: string): Promise<JsonRpcSession> {
-  const socket = connect(sock);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const session = new JsonRpcSession(socket, { logger: QUIET });
+/** A session tracked so that `after` can abort whatever is still open. */
+async function openTrackedSession(sock: string): Promise<JsonRpcSession> {
+  const session = await openSession(sock);
   sessions.add(session);
   session.on('close', () => sessions.delete(session));
   return session;
@@ -242,19 +235,21 @@ test('acknowledged transactions survive SIGKILL at random moments', { timeout: 1
   const model = new Model();
   const logFile = join(dir, 'ovsdb-server.log');
   server = await startTsovsServer(dir);
-  const init = await openSession(server.sock);
+  const init = await openTrackedSession(server.sock);
   assert.ok((await transact(init, [{ op: 'insert', table: 'Open_vSwitch', row: {} }])).ok);
   init.close();
   let tornSeen = 0;
   for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const verifier = await openSession(server.sock);
+    const verifier = await openTrackedSession(server.sock);
     await verify(verifier, model, cycle);
     verifier.close();
     const killAfter = 5 + Math.floor(Math.random() * 60);
     let ackedThisCycle = 0;
     const running = server;
     let killed: Promise<void> | undefined;
-    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => openSession(running.sock)));
+    const clients = await Promise.all(
+      Array.from({ length: CLIENTS }, () => openTrackedSession(running.sock)),
+    );
     await Promise.all(
       clients.map((s, i) =>
         runClient(s, i, cycle, model, () => {
@@ -287,7 +282,7 @@ test('acknowledged transactions survive SIGKILL at random moments', { timeout: 1
       .filter((l) => /\|(WARN|ERR|EMER)\|/.test(l) && !l.includes(TORN_MESSAGE));
     assert.deepEqual(problems, [], `cycle ${cycle}: unexpected warnings on start-up`);
   }
-  const last = await openSession(server.sock);
+  const last = await openTrackedSession(server.sock);
   await verify(last, model, CYCLES);
   last.close();
   assert.ok(tornSeen >= Math.floor(CYCLES / TORN_EVERY), 'every simulated torn tail was reported');

@@ -1,9 +1,8 @@
 // JsonRpcSession over real unix sockets: requests both ways, error replies, notifications, echo,
 // disconnects, malformed input (closes only that connection), ordering and the inactivity probe.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Listener, listen } from '../../src/jsonrpc/address.js';
@@ -17,15 +16,7 @@ import {
   type Logger,
 } from '../../src/jsonrpc/session.js';
 import { JsonSplitter } from '../../src/jsonrpc/stream.js';
-
-/** Polls `cond` until it holds or `ms` pass. */
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { tempDir, waitFor } from '../helpers/daemons.js';
 
 /** A logger that keeps what it is told. */
 function captureLogger(): Logger & { lines: string[] } {
@@ -64,7 +55,7 @@ describe('JsonRpcSession', () => {
   let nextOptions: JsonRpcSessionOptions = {};
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tsovs-jsonrpc-'));
+    dir = tempDir('tsovs-jsonrpc-');
     path = join(dir, 'test.sock');
     listener = await listen(`punix:${path}`, (socket, name) => {
       serverSessions.push(new JsonRpcSession(socket, { name, ...nextOptions }));
@@ -87,7 +78,7 @@ describe('JsonRpcSession', () => {
     const socket = createConnection(path);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const client = new JsonRpcSession(socket, { name: 'client', ...clientOptions });
-    await waitFor(() => serverSessions.length > count, 'accept');
+    await waitFor(() => serverSessions.length > count, 5000, 'accept');
     return [client, serverSessions[count]];
   }
 
@@ -97,7 +88,7 @@ describe('JsonRpcSession', () => {
     const count = serverSessions.length;
     const socket = createConnection(path);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    await waitFor(() => serverSessions.length > count, 'accept');
+    await waitFor(() => serverSessions.length > count, 5000, 'accept');
     return [new RawPeer(socket), serverSessions[count]];
   }
 
@@ -119,7 +110,7 @@ describe('JsonRpcSession', () => {
   it('passes the request id to the handler', async () => {
     const [raw] = await rawPair({ onRequest: (_m, _p, _s, id) => ({ id }) });
     raw.write('{"method":"x","params":[],"id":["weird",{"id":1}]}');
-    await waitFor(() => raw.received.length === 1, 'reply');
+    await waitFor(() => raw.received.length === 1, 5000, 'reply');
     assert.deepEqual(raw.received[0], {
       id: ['weird', { id: 1 }],
       result: { id: ['weird', { id: 1 }] },
@@ -156,7 +147,7 @@ describe('JsonRpcSession', () => {
   it('answers an unknown method the way ovsdb-server does, with both members present', async () => {
     const [raw] = await rawPair();
     raw.write('{"method":"frobnicate","params":[],"id":7}');
-    await waitFor(() => raw.received.length === 1, 'reply');
+    await waitFor(() => raw.received.length === 1, 5000, 'reply');
     assert.deepEqual(raw.received[0], { id: 7, error: 'unknown method' });
     raw.socket.destroy();
   });
@@ -165,13 +156,13 @@ describe('JsonRpcSession', () => {
     const got: Json[] = [];
     const [raw, server] = await rawPair({ onNotification: (method, params) => got.push([method, params]) });
     raw.write('{"method":"update","params":[1,{"a":2}],"id":null}{"method":"cancel","params":[3]}');
-    await waitFor(() => got.length === 2, 'notifications');
+    await waitFor(() => got.length === 2, 5000, 'notifications');
     assert.deepEqual(got, [
       ['update', [1, { a: 2 }]],
       ['cancel', [3]],
     ]);
     server.notify('locked', ['lock1']);
-    await waitFor(() => raw.received.length === 1, 'notification');
+    await waitFor(() => raw.received.length === 1, 5000, 'notification');
     assert.deepEqual(raw.received[0], { method: 'locked', params: ['lock1'], id: null });
     raw.socket.destroy();
   });
@@ -179,12 +170,12 @@ describe('JsonRpcSession', () => {
   it('answers echo by itself with the same params, unless told not to', async () => {
     const [raw] = await rawPair();
     raw.write('{"method":"echo","params":["abc",{"x":[1]}],"id":"e1"}');
-    await waitFor(() => raw.received.length === 1, 'echo reply');
+    await waitFor(() => raw.received.length === 1, 5000, 'echo reply');
     assert.deepEqual(raw.received[0], { id: 'e1', result: ['abc', { x: [1] }], error: null });
     raw.socket.destroy();
     const [raw2] = await rawPair({ answerEcho: false, onRequest: (method) => `handled ${method}` });
     raw2.write('{"method":"echo","params":[],"id":1}');
-    await waitFor(() => raw2.received.length === 1, 'handled echo');
+    await waitFor(() => raw2.received.length === 1, 5000, 'handled echo');
     assert.deepEqual(raw2.received[0], { id: 1, result: 'handled echo', error: null });
     raw2.socket.destroy();
   });
@@ -192,7 +183,7 @@ describe('JsonRpcSession', () => {
   it('accepts OVS-style error replies without "result"', async () => {
     const [raw, server] = await rawPair();
     const pending = server.request('anything', []);
-    await waitFor(() => raw.received.length === 1, 'request');
+    await waitFor(() => raw.received.length === 1, 5000, 'request');
     const { id } = raw.received[0] as { id: number };
     raw.write(`{"id":${id},"error":"unknown method"}`);
     await assert.rejects(pending, { code: 'unknown method' });
@@ -203,7 +194,7 @@ describe('JsonRpcSession', () => {
     const [client, server] = await pair({ onRequest: () => new Promise<Json>(() => {}) });
     const closed = new Promise<Error | null>((resolve) => client.once('close', resolve));
     const pending = client.request('never', []);
-    await waitFor(() => serverSessions.includes(server), 'server session');
+    await waitFor(() => serverSessions.includes(server), 5000, 'server session');
     server.close();
     await assert.rejects(pending, (err: unknown) => {
       assert.ok(err instanceof ConnectionClosedError);
@@ -221,7 +212,7 @@ describe('JsonRpcSession', () => {
     const [bad] = await rawPair({ logger, onRequest: handler });
     const [good] = await pair({ logger, onRequest: handler });
     bad.write('{"method":"a","params":[],"id":1}{not json}');
-    await waitFor(() => bad.closed, 'garbage connection closed');
+    await waitFor(() => bad.closed, 5000, 'garbage connection closed');
     assert.equal(await good.request('still', []), 'ok still');
     assert.ok(logger.lines.some((l) => /error parsing stream: invalid JSON/.test(l)));
     good.close();
@@ -231,21 +222,21 @@ describe('JsonRpcSession', () => {
     const logger = captureLogger();
     const [raw] = await rawPair({ logger });
     raw.write('{"method":"echo","params":[],"id":1,"extra":true}');
-    await waitFor(() => raw.closed, 'connection closed');
+    await waitFor(() => raw.closed, 5000, 'connection closed');
     assert.deepEqual(logger.lines, [
       'warn unix#' +
         `${serverSessions.length - 1}: received bad JSON-RPC message: message has unexpected member "extra", disconnecting`,
     ]);
     const [scalar] = await rawPair({ logger });
     scalar.write('"abc"');
-    await waitFor(() => scalar.closed, 'scalar connection closed');
+    await waitFor(() => scalar.closed, 5000, 'scalar connection closed');
   });
 
   it('closes a connection whose message exceeds the size limit', async () => {
     const logger = captureLogger();
     const [raw] = await rawPair({ logger, maxMessageBytes: 1000 });
     raw.write(`{"method":"echo","params":["${'x'.repeat(2000)}"],"id":1}`);
-    await waitFor(() => raw.closed, 'connection closed');
+    await waitFor(() => raw.closed, 5000, 'connection closed');
     assert.ok(logger.lines.some((l) => /exceeds the maximum of 1000 bytes/.test(l)));
   });
 
@@ -266,7 +257,7 @@ describe('JsonRpcSession', () => {
       },
     });
     raw.write(delays.map((_, i) => JSON.stringify({ method: 'x', params: [i], id: i })).join(''));
-    await waitFor(() => raw.received.length === delays.length, 'replies');
+    await waitFor(() => raw.received.length === delays.length, 5000, 'replies');
     assert.deepEqual(
       raw.received.map((r) => (r as { id: number }).id),
       [0, 1, 2, 3],
@@ -278,11 +269,11 @@ describe('JsonRpcSession', () => {
     const logger = captureLogger();
     const [raw, server] = await rawPair({ logger, probeIntervalMs: 60 });
     const closed = new Promise<Error | null>((resolve) => server.once('close', resolve));
-    await waitFor(() => raw.received.length === 1, 'probe');
+    await waitFor(() => raw.received.length === 1, 5000, 'probe');
     assert.deepEqual(raw.received[0], { method: 'echo', params: [], id: 'echo' });
     const reason = await closed;
     assert.match(reason?.message ?? '', /^no response to inactivity probe after 0\.\d+ seconds$/);
-    await waitFor(() => raw.closed, 'raw side closed');
+    await waitFor(() => raw.closed, 5000, 'raw side closed');
     assert.ok(logger.lines.some((l) => /no response to inactivity probe/.test(l)));
   });
 
@@ -290,7 +281,7 @@ describe('JsonRpcSession', () => {
     const logger = captureLogger();
     const [client, server] = await pair({ logger, probeIntervalMs: 150 });
     const start = Date.now();
-    await waitFor(() => Date.now() - start > 700, 'several probe intervals');
+    await waitFor(() => Date.now() - start > 700, 5000, 'several probe intervals');
     assert.equal(server.closed, false);
     assert.deepEqual(logger.lines, []);
     client.close();

@@ -10,7 +10,14 @@ import { JsonSplitter } from '../../src/jsonrpc/stream.js';
 import { OvsdbConnectError, OvsdbConnection, ReconnectBackoff } from '../../src/ovsdb/client/connection.js';
 import { type MonitorVersion, Replica, type ReplicaChange } from '../../src/ovsdb/client/replica.js';
 import { OvsdbTxnError, type Transaction, transact } from '../../src/ovsdb/client/txn.js';
-import { type DbServer, startRealServer, startTsovsServer, tempDir, waitFor } from '../helpers/daemons.js';
+import {
+  type DbServer,
+  QUIET_LOGGER,
+  startRealServer,
+  startTsovsServer,
+  tempDir,
+  waitFor,
+} from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
 
 const DB = 'Open_vSwitch';
@@ -339,7 +346,7 @@ for (const kind of SERVERS) {
       const conn = await OvsdbConnection.open(`unix:${server.sock}`, {
         reconnect: true,
         minBackoffMs: 100,
-        logger: QUIET,
+        logger: QUIET_LOGGER,
       });
       try {
         const replica = await Replica.open(conn, DB, { Bridge: ['name'] });
@@ -398,8 +405,6 @@ for (const kind of SERVERS) {
     });
   });
 }
-
-const QUIET = { warn: () => {}, info: () => {}, debug: () => {} };
 
 /** A proxy to `target` that answers "unknown method" for the `hidden` methods and forwards all else. */
 async function hidingProxy(target: string, path: string, hidden: Set<string>): Promise<Server> {

@@ -1,19 +1,19 @@
 // Support for the transact conformance test: starts Open vSwitch's real ovsdb-server and tsovs's side by
 // side on the same pair of databases (Open_vSwitch and a small "Conformance" schema), runs a case's steps
 // on both over raw JSON-RPC, and normalises the replies (UUID values, row order) so they can be compared.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { isJsonObject, type Json, type JsonObject } from '../../src/jsonrpc/json.js';
 import { ConnectionClosedError, JsonRpcError, JsonRpcSession } from '../../src/jsonrpc/session.js';
 import {
   type DbServer,
-  OVS_SCHEMA,
+  QUIET_LOGGER,
+  startRealServer,
   startTsovsServer,
   tempDir,
   tsovsArgv,
-  waitFor,
 } from '../helpers/daemons.js';
 
 /** One step of a case: a transact (or another method) on a connection, raw bytes, or awaiting a step. */
@@ -44,94 +44,39 @@ export interface Endpoint {
 const CONFORMANCE_DB = 'conformance.db';
 
 /** Starts the real ovsdb-server on a fresh Open_vSwitch database plus the conformance database. */
-export async function startReal(conformanceSchema: JsonObject): Promise<Endpoint> {
+export function startReal(conformanceSchema: JsonObject): Promise<Endpoint> {
   const dir = tempDir('ovs-conf-');
-  try {
-    const vsDb = join(dir, 'conf.db');
-    const confDb = join(dir, CONFORMANCE_DB);
-    const schemaFile = join(dir, 'conformance.ovsschema');
-    writeFileSync(schemaFile, JSON.stringify(conformanceSchema));
-    execFileSync('ovsdb-tool', ['create', vsDb, OVS_SCHEMA]);
-    execFileSync('ovsdb-tool', ['create', confDb, schemaFile]);
-    const sock = join(dir, 'db.sock');
-    const child = await spawnServer(
-      'ovsdb-server',
-      [
-        vsDb,
-        confDb,
-        `--remote=punix:${sock}`,
-        `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
-        `--log-file=${join(dir, 'ovsdb-server.log')}`,
-        `--pidfile=${join(dir, 'ovsdb-server.pid')}`,
-      ],
-      sock,
-    );
-    return { label: 'ovsdb-server', sock, cleanup: () => killAndRemove(child, dir) };
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  return startWithConformanceDb('ovsdb-server', dir, conformanceSchema, ['ovsdb-tool'], startRealServer);
 }
 
 /** Starts `tsovs ovsdb-server` on a fresh Open_vSwitch database plus the conformance database. */
-export async function startTsovs(conformanceSchema: JsonObject): Promise<Endpoint> {
+export function startTsovs(conformanceSchema: JsonObject): Promise<Endpoint> {
   const dir = tempDir('tsovs-conf-');
+  const tool = [...tsovsArgv(), 'ovsdb-tool'];
+  return startWithConformanceDb('tsovs', dir, conformanceSchema, tool, startTsovsServer);
+}
+
+/** Creates the conformance database in `dir` with `tool` (an argv prefix), then `start`s a server on both. */
+async function startWithConformanceDb(
+  label: string,
+  dir: string,
+  conformanceSchema: JsonObject,
+  tool: string[],
+  start: (dir: string, extraArgs: string[]) => Promise<DbServer>,
+): Promise<Endpoint> {
   let server: DbServer;
   try {
     const schemaFile = join(dir, 'conformance.ovsschema');
     const confDb = join(dir, CONFORMANCE_DB);
     writeFileSync(schemaFile, JSON.stringify(conformanceSchema));
-    const [cmd, ...pre] = tsovsArgv();
-    execFileSync(cmd, [...pre, 'ovsdb-tool', 'create', confDb, schemaFile]);
-    server = await startTsovsServer(dir, [confDb]);
+    const [cmd, ...pre] = tool;
+    execFileSync(cmd, [...pre, 'create', confDb, schemaFile]);
+    server = await start(dir, [confDb]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  return { label: 'tsovs', sock: server.sock, cleanup: () => server.cleanup() };
-}
-
-async function spawnServer(cmd: string, args: string[], sock: string): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${cmd} exited during start-up: ${stderr}`);
-        return existsSync(sock) && (await canConnect(sock));
-      },
-      15000,
-      `${cmd} to listen on ${sock}`,
-    );
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return child;
-}
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      res(true);
-    });
-    s.once('error', () => res(false));
-  });
-}
-
-async function killAndRemove(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    await new Promise<void>((res) => {
-      child.once('exit', () => res());
-      child.kill('SIGKILL');
-    });
-  }
-  rmSync(dir, { recursive: true, force: true });
+  return { label, sock: server.sock, cleanup: () => server.cleanup() };
 }
 
 /** One client connection that records outcomes instead of throwing. */
@@ -147,8 +92,7 @@ class Connection {
       socket.once('error', rej);
       socket.once('connect', () => {
         socket.off('error', rej);
-        const quiet = { warn: () => {}, info: () => {}, debug: () => {} };
-        res(new Connection(socket, new JsonRpcSession(socket, { logger: quiet })));
+        res(new Connection(socket, new JsonRpcSession(socket, { logger: QUIET_LOGGER })));
       });
     });
   }

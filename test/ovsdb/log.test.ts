@@ -5,10 +5,8 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { JsonObject } from '../../src/jsonrpc/json.js';
 import {
   DbLog,
@@ -21,10 +19,8 @@ import {
   type TornTail,
 } from '../../src/ovsdb/log.js';
 import { makeTxnRecord, parseTxnRecord, recordDateMs } from '../../src/ovsdb/log-records.js';
+import { OVS_SCHEMA, ROOT, startRealServer, tempDir, waitFor } from '../helpers/daemons.js';
 import { requireBinaries } from '../helpers/ovs.js';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
 const TINY_SCHEMA: JsonObject = {
   name: 'Tiny',
@@ -42,7 +38,7 @@ let root: string;
 let counter = 0;
 
 before(async () => {
-  root = await fsp.mkdtemp(join(tmpdir(), 'tsovs-log-'));
+  root = tempDir('tsovs-log-');
 });
 after(async () => {
   await fsp.rm(root, { recursive: true, force: true });
@@ -604,10 +600,10 @@ describe('lock file', () => {
   test('a second process cannot open a locked database; the lock of a killed process is broken', async () => {
     const dir = await freshDir();
     const path = await writeTinyLog(dir, 1);
-    const script = `import { DbLog } from ${JSON.stringify(join(REPO, 'src/ovsdb/log.ts'))};
+    const script = `import { DbLog } from ${JSON.stringify(join(ROOT, 'src/ovsdb/log.ts'))};
       await DbLog.open(${JSON.stringify(path)}); process.stdout.write('locked\\n'); setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO,
+      cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
@@ -640,32 +636,18 @@ describe('lock file', () => {
   test('a real ovsdb-server holding the database is seen as the lock holder', async (t) => {
     if (!requireBinaries(t, 'ovsdb-tool', 'ovsdb-server')) return;
     const dir = await freshDir();
-    const path = join(dir, 'conf.db');
-    assert.equal(spawnSync('ovsdb-tool', ['create', path, OVS_SCHEMA]).status, 0);
-    const server = spawn(
-      'ovsdb-server',
-      [
-        `--remote=punix:${join(dir, 'db.sock')}`,
-        `--unixctl=${join(dir, 'ctl')}`,
-        '--no-chdir',
-        '--log-file=/dev/null',
-        path,
-      ],
-      { stdio: 'ignore' },
-    );
+    const server = await startRealServer(dir);
+    const path = server.dbFile;
     try {
       const holder = async () => {
         const st = await fsp.stat(lockPathFor(path), { bigint: true }).catch(() => undefined);
         return st && findKernelLockHolder(await fsp.readFile('/proc/locks', 'utf8'), st.dev, st.ino);
       };
-      await pollUntil(async () => (await holder()) === server.pid, 10_000, 'ovsdb-server to lock the db');
+      await waitFor(async () => (await holder()) === server.pid, 10_000, 'ovsdb-server to lock the db');
       const err = await expectLogError(DbLog.open(path), 'locked');
       assert.equal(err.pid, server.pid);
     } finally {
-      server.kill('SIGKILL');
-      await new Promise((r) =>
-        server.exitCode !== null || server.signalCode ? r(null) : server.once('exit', r),
-      );
+      await server.stop(true);
     }
     const { log } = await DbLog.open(path);
     await log.close();
@@ -765,13 +747,4 @@ function waitForLine(child: ChildProcess, line: string, ms: number): Promise<voi
       reject(new Error(`child exited (${code}) before printing "${line}"`));
     });
   });
-}
-
-/** Polls `check` until it is true; fails after `ms`. */
-async function pollUntil(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -2,20 +2,23 @@
 // Open vSwitch 3.1's schemas, and accepted as-is by the real ovsdb-tool, ovsdb-server and ovs-vsctl.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import {
+  type DbServer,
+  OVS_SCHEMA,
+  ROOT,
+  startRealServer,
+  tempDir,
+  VSWITCH_SCHEMA,
+} from '../helpers/daemons.js';
 import { requireBinaries } from '../helpers/ovs.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema');
-const VSWITCH_SCHEMA = join(SCHEMA_DIR, 'vswitch.ovsschema');
-const SERVER_SCHEMA = join(SCHEMA_DIR, '_server.ovsschema');
-const REAL_VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
+const SERVER_SCHEMA = join(ROOT, 'schema', '_server.ovsschema');
 
 const ATOMIC_TYPES = new Set(['integer', 'real', 'boolean', 'string', 'uuid']);
 const ID = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -371,45 +374,6 @@ function runOk(cmd: string, args: string[]): string {
   return r.stdout.trim();
 }
 
-/** Makes a unique temp dir and returns it with its remover. */
-function tempDir(): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'tsovs-schema-'));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Sends SIGTERM to `pid` and polls until it is gone (SIGKILL after the deadline). */
-async function stopProcess(pid: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 5_000;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-/** Starts the real ovsdb-server (detached, so it is ready on return) serving `db`; returns its pid. */
-function startOvsdbServer(dir: string, db: string, socket: string): number {
-  const pidfile = join(dir, 'ovsdb-server.pid');
-  runOk('ovsdb-server', [
-    `--remote=punix:${socket}`,
-    `--pidfile=${pidfile}`,
-    `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
-    `--log-file=${join(dir, 'ovsdb-server.log')}`,
-    '--detach',
-    '--no-chdir',
-    db,
-  ]);
-  return Number(readFileSync(pidfile, 'utf8').trim());
-}
-
 // ---------------------------------------------------------------------------------------------------------
 
 for (const [label, path] of [
@@ -475,16 +439,16 @@ test('the normaliser treats shorthand and spelled-out forms alike', () => {
 
 test('vswitch.ovsschema is semantically equal to Open vSwitch 3.1 vswitch.ovsschema', (t) => {
   if (!requireBinaries(t, 'ovsdb-tool')) return;
-  if (!existsSync(REAL_VSWITCH_SCHEMA)) {
-    t.skip(`${REAL_VSWITCH_SCHEMA} not installed`);
+  if (!existsSync(OVS_SCHEMA)) {
+    t.skip(`${OVS_SCHEMA} not installed`);
     return;
   }
-  assertSameSchema(readJson(VSWITCH_SCHEMA), readJson(REAL_VSWITCH_SCHEMA));
+  assertSameSchema(readJson(VSWITCH_SCHEMA), readJson(OVS_SCHEMA));
 });
 
 test('real ovsdb-tool creates a database from vswitch.ovsschema', (t) => {
   if (!requireBinaries(t, 'ovsdb-tool')) return;
-  const { dir, remove } = tempDir();
+  const dir = tempDir('tsovs-schema-');
   try {
     const db = join(dir, 'conf.db');
     runOk('ovsdb-tool', ['create', db, VSWITCH_SCHEMA]);
@@ -493,20 +457,20 @@ test('real ovsdb-tool creates a database from vswitch.ovsschema', (t) => {
     assert.equal(runOk('ovsdb-tool', ['schema-version', VSWITCH_SCHEMA]), '8.3.1');
     assert.equal(runOk('ovsdb-tool', ['schema-name', VSWITCH_SCHEMA]), 'Open_vSwitch');
   } finally {
-    remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('real ovsdb-tool accepts _server.ovsschema', (t) => {
   if (!requireBinaries(t, 'ovsdb-tool')) return;
-  const { dir, remove } = tempDir();
+  const dir = tempDir('tsovs-schema-');
   try {
     const db = join(dir, 'server.db');
     runOk('ovsdb-tool', ['create', db, SERVER_SCHEMA]);
     assert.equal(runOk('ovsdb-tool', ['db-name', db]), '_Server');
     assert.equal(runOk('ovsdb-tool', ['db-version', db]), '1.2.0');
   } finally {
-    remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -522,14 +486,12 @@ test('real ovsdb-tool schema-cksum runs on our schemas', (t) => {
 
 test('real ovsdb-server serves our vswitch schema to ovs-vsctl and its _Server schema matches ours', async (t) => {
   if (!requireBinaries(t, 'ovsdb-tool', 'ovsdb-server', 'ovsdb-client', 'ovs-vsctl')) return;
-  const { dir, remove } = tempDir();
-  let pid = 0;
+  const dir = tempDir('tsovs-schema-');
+  let server: DbServer | undefined;
   try {
-    const db = join(dir, 'conf.db');
-    const socket = join(dir, 'db.sock');
-    runOk('ovsdb-tool', ['create', db, VSWITCH_SCHEMA]);
-    pid = startOvsdbServer(dir, db, socket);
-    const remote = `unix:${socket}`;
+    runOk('ovsdb-tool', ['create', join(dir, 'conf.db'), VSWITCH_SCHEMA]);
+    server = await startRealServer(dir);
+    const remote = `unix:${server.sock}`;
 
     const served = JSON.parse(runOk('ovsdb-client', ['get-schema', remote, '_Server'])) as Json;
     assertSameSchema(readJson(SERVER_SCHEMA), served);
@@ -556,7 +518,7 @@ test('real ovsdb-server serves our vswitch schema to ovs-vsctl and its _Server s
     ]);
     assert.notEqual(badVlan.status, 0, 'tag=4096 should violate the 0..4095 constraint');
   } finally {
-    if (pid > 0) await stopProcess(pid);
-    remove();
+    await server?.stop(true);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

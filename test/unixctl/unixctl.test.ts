@@ -1,40 +1,19 @@
 // The unixctl server against the real ovs-appctl and against `tsovs appctl` (run in-process), plus the
 // list-commands layout compared byte for byte with a real ovsdb-server's.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { run } from '../../src/cli/appctl.js';
 import { resolveTarget, UnixctlClient, UnixctlTargetError } from '../../src/unixctl/client.js';
 import { UnixctlError, UnixctlServer } from '../../src/unixctl/server.js';
+import { type RunResult, runCommand, tempDir } from '../helpers/daemons.js';
 import { requireBinaries } from '../helpers/ovs.js';
 
-interface Outcome {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program without blocking the event loop (our server lives in this process). */
-function runTool(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
-}
+/** How a program (or `tsovs appctl` run in-process) ended and what it printed. */
+type Outcome = RunResult;
 
 /** Runs `tsovs appctl ARGS` in this process, capturing its output. */
 async function appctl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
@@ -78,7 +57,7 @@ describe('unixctl', () => {
   let release: (() => void) | null = null;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tsovs-unixctl-'));
+    dir = tempDir('tsovs-unixctl-');
     server = await UnixctlServer.start({ program: 'test-daemon', rundir: dir });
     server.register(
       'fdb/show',
@@ -119,7 +98,7 @@ describe('unixctl', () => {
 
   describe('with the real ovs-appctl', () => {
     const ovsAppctl = (t: TestContext, ...args: string[]) =>
-      requireBinaries(t, 'ovs-appctl') ? runTool('ovs-appctl', ['-t', server.path, ...args]) : null;
+      requireBinaries(t, 'ovs-appctl') ? runCommand('ovs-appctl', ['-t', server.path, ...args]) : null;
 
     it('lists commands in the layout OVS uses', async (t) => {
       const r = await ovsAppctl(t, 'list-commands');
@@ -174,7 +153,7 @@ describe('unixctl', () => {
 
     it('dies of SIGALRM when --timeout passes', async (t) => {
       if (!requireBinaries(t, 'ovs-appctl')) return;
-      const r = await runTool('ovs-appctl', ['--timeout=1', '-t', server.path, 'hang']);
+      const r = await runCommand('ovs-appctl', ['--timeout=1', '-t', server.path, 'hang']);
       release?.();
       assert.equal(r.signal, 'SIGALRM');
     });
@@ -317,7 +296,7 @@ describe('unixctl', () => {
 
   it("lays out list-commands exactly as a real ovsdb-server's", async (t) => {
     if (!requireBinaries(t, 'ovs-appctl', 'ovsdb-server', 'ovsdb-tool')) return;
-    const ovsDir = mkdtempSync(join(tmpdir(), 'tsovs-unixctl-ovs-'));
+    const ovsDir = tempDir('tsovs-unixctl-ovs-');
     const ours = await UnixctlServer.start({ program: 'copy', rundir: ovsDir });
     let pid: number | null = null;
     try {
@@ -335,7 +314,7 @@ describe('unixctl', () => {
       ]);
       assert.equal(started.status, 0, started.stderr.toString());
       pid = Number(readFileSync(pidfile, 'utf8'));
-      const real = await runTool('ovs-appctl', ['-t', ctl, 'list-commands']);
+      const real = await runCommand('ovs-appctl', ['-t', ctl, 'list-commands']);
       assert.equal(real.status, 0);
       // Register the same names and usages on our server (parsing "  %-23s %s" back).
       for (const line of real.stdout.split('\n').slice(1, -1)) {
@@ -343,12 +322,12 @@ describe('unixctl', () => {
         const usage = line.slice(2 + Math.max(name.length, 23) + 1);
         if (name !== 'list-commands' && name !== 'version') ours.register(name, usage, 0, 0, () => '');
       }
-      const copy = await runTool('ovs-appctl', ['-t', ours.path, 'list-commands']);
+      const copy = await runCommand('ovs-appctl', ['-t', ours.path, 'list-commands']);
       assert.equal(copy.stdout, real.stdout);
       // And the same error texts for the same mistakes.
       for (const args of [['version', 'x'], ['no-such-command']]) {
-        const a = await runTool('ovs-appctl', ['-t', ctl, ...args]);
-        const b = await runTool('ovs-appctl', ['-t', ours.path, ...args]);
+        const a = await runCommand('ovs-appctl', ['-t', ctl, ...args]);
+        const b = await runCommand('ovs-appctl', ['-t', ours.path, ...args]);
         assert.equal(withoutLogLines(b.stderr).replace(ours.path, ctl), withoutLogLines(a.stderr));
         assert.equal(b.status, a.status);
       }
