@@ -7,24 +7,10 @@ import { ConnectionClosedError } from '../jsonrpc/session.js';
 import { resolveTarget, UnixctlClient, type UnixctlReply, UnixctlTargetError } from '../unixctl/client.js';
 import { rundir } from '../unixctl/rundir.js';
 import { TSOVS_VERSION } from '../unixctl/server.js';
+import { type CliIo, PROCESS_IO, TIMEOUT_STATUS, warningsTo, withTimeout } from './io.js';
 
 const PROGRAM = 'tsovs appctl';
 const DEFAULT_TARGET = 'ovs-vswitchd';
-/** Exit status of a process killed by SIGALRM, which is how ovs-appctl ends on --timeout. */
-const TIMEOUT_STATUS = 142;
-
-/** Where the command's output goes and what environment it reads (tests pass their own). */
-export interface AppctlIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-const PROCESS_IO: AppctlIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-};
 
 interface Parsed {
   target: string | undefined;
@@ -101,7 +87,7 @@ function* options(args: string[]): Generator<[string, string | undefined], strin
   return args.slice(i);
 }
 
-function parseArgs(args: string[], io: AppctlIo): Parsed {
+function parseArgs(args: string[], io: CliIo): Parsed {
   const parsed: Parsed = { target: undefined, timeoutSecs: 0, command: [] };
   let executeSeen = false;
   const iter = options(args);
@@ -148,7 +134,7 @@ function envTimeout(env: NodeJS.ProcessEnv): number {
 }
 
 /** Runs `tsovs appctl ARGS…` and resolves to its exit status. */
-export async function run(args: string[], io: AppctlIo = PROCESS_IO): Promise<number> {
+export async function run(args: string[], io: CliIo = PROCESS_IO): Promise<number> {
   let parsed: Parsed;
   try {
     parsed = parseArgs(args, io);
@@ -159,33 +145,29 @@ export async function run(args: string[], io: AppctlIo = PROCESS_IO): Promise<nu
   if (parsed.exit !== undefined) return parsed.exit;
   if (parsed.timeoutSecs === 0) return exchange(parsed, io, () => false);
   let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<number>((resolveTimeout) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      resolveTimeout(fail(io, `timeout after ${parsed.timeoutSecs} seconds`, TIMEOUT_STATUS));
-    }, parsed.timeoutSecs * 1000);
-  });
   // After a timeout the exchange still finishes in the background, silently: nothing more is printed.
-  const silenced: AppctlIo = {
+  const silenced: CliIo = {
     stdout: (text) => timedOut || io.stdout(text),
     stderr: (text) => timedOut || io.stderr(text),
     env: io.env,
   };
-  try {
-    return await Promise.race([exchange(parsed, silenced, () => timedOut), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(
+    exchange(parsed, silenced, () => timedOut),
+    parsed.timeoutSecs,
+    () => {
+      timedOut = true;
+      return fail(io, `timeout after ${parsed.timeoutSecs} seconds`, TIMEOUT_STATUS);
+    },
+  );
 }
 
-function fail(io: AppctlIo, text: string, status = 1): number {
+function fail(io: CliIo, text: string, status = 1): number {
   io.stderr(`${PROGRAM}: ${text}\n`);
   return status;
 }
 
 /** Resolves the target, connects, runs the command and prints its reply; `abandoned` is true after a timeout. */
-async function exchange(parsed: Parsed, io: AppctlIo, abandoned: () => boolean): Promise<number> {
+async function exchange(parsed: Parsed, io: CliIo, abandoned: () => boolean): Promise<number> {
   const target = parsed.target ?? DEFAULT_TARGET;
   const [command, ...commandArgs] = parsed.command;
   let socketPath: string;
@@ -197,7 +179,7 @@ async function exchange(parsed: Parsed, io: AppctlIo, abandoned: () => boolean):
   }
   let client: UnixctlClient;
   try {
-    client = await UnixctlClient.connect(socketPath, { logger: warningsTo(io) });
+    client = await UnixctlClient.connect(socketPath, { logger: warningsTo(io, PROGRAM) });
   } catch (err) {
     return fail(io, `cannot connect to "${socketPath}" (${describeSystemError(err)})`);
   }
@@ -218,7 +200,7 @@ function withNewline(text: string): string {
 }
 
 /** Prints the reply as ovs-appctl does: output to stdout (0), or the error text then a summary to stderr (2). */
-function report(reply: UnixctlReply, target: string, io: AppctlIo): number {
+function report(reply: UnixctlReply, target: string, io: CliIo): number {
   if (reply.ok) {
     io.stdout(withNewline(reply.output));
     return 0;
@@ -226,8 +208,4 @@ function report(reply: UnixctlReply, target: string, io: AppctlIo): number {
   io.stderr(withNewline(reply.error));
   io.stderr(`${PROGRAM}: ${target}: server returned an error\n`);
   return 2;
-}
-
-function warningsTo(io: AppctlIo) {
-  return { warn: (msg: string) => io.stderr(`${PROGRAM}: ${msg}\n`), info: () => {}, debug: () => {} };
 }

@@ -21,23 +21,9 @@ import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
 import { type ColumnType, columnTypeToJson } from '../ovsdb/types.js';
 import { runDir } from '../util/paths.js';
+import { type CliIo, PROCESS_IO, TIMEOUT_STATUS, warningsTo, withTimeout } from './io.js';
 
 const PROGRAM = 'tsovs ovsdb-client';
-/** Exit status of a process killed by SIGALRM, which is how ovsdb-client ends on --timeout. */
-const TIMEOUT_STATUS = 142;
-
-/** Where output goes and what environment is read (tests pass their own). */
-export interface OvsdbClientIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-const PROCESS_IO: OvsdbClientIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-};
 
 /** An error that ends the command with a message on stderr and status 1 (OVS's ovs_fatal()). */
 class Fatal extends Error {}
@@ -52,7 +38,7 @@ interface Options {
 type Need = 'none' | 'rpc' | 'database';
 
 interface Context {
-  readonly io: OvsdbClientIo;
+  readonly io: CliIo;
   readonly options: Options;
   readonly printer: TablePrinter;
   /** The server, for commands that connect themselves. */
@@ -207,7 +193,7 @@ function splitShort(args: string[], i: number, opts: [string, string | undefined
   return i;
 }
 
-function parseOptions(args: string[], io: OvsdbClientIo): { options: Options; operands: string[] } {
+function parseOptions(args: string[], io: CliIo): { options: Options; operands: string[] } {
   const { opts, operands } = splitOptions(args);
   let style: TableStyle = { ...DEFAULT_TABLE_STYLE };
   const options: Options = { style, timestamp: false, timeoutSecs: 0 };
@@ -243,7 +229,7 @@ function parseOptions(args: string[], io: OvsdbClientIo): { options: Options; op
 }
 
 /** Runs `tsovs ovsdb-client ARGS…` and resolves to its exit status. */
-export async function run(args: string[], io: OvsdbClientIo = PROCESS_IO): Promise<number> {
+export async function run(args: string[], io: CliIo = PROCESS_IO): Promise<number> {
   let parsed: { options: Options; operands: string[] };
   try {
     parsed = parseOptions(args, io);
@@ -263,25 +249,18 @@ export async function run(args: string[], io: OvsdbClientIo = PROCESS_IO): Promi
   const work = execute(ctx, parsed.operands).catch((err: unknown) => report(io, err));
   try {
     if (parsed.options.timeoutSecs === 0) return await work;
-    return await withTimeout(work, parsed.options.timeoutSecs, io);
+    const secs = parsed.options.timeoutSecs;
+    return await withTimeout(work, secs, () => {
+      io.stderr(`${PROGRAM}: timeout after ${secs} seconds\n`);
+      return TIMEOUT_STATUS;
+    });
   } finally {
     ctx.done = true;
     ctx.conn?.close();
   }
 }
 
-function withTimeout(work: Promise<number>, secs: number, io: OvsdbClientIo): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<number>((resolve) => {
-    timer = setTimeout(() => {
-      io.stderr(`${PROGRAM}: timeout after ${secs} seconds\n`);
-      resolve(TIMEOUT_STATUS);
-    }, secs * 1000);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-function report(io: OvsdbClientIo, err: unknown): number {
+function report(io: CliIo, err: unknown): number {
   if (err instanceof Fatal || err instanceof OvsdbConnectError) {
     io.stderr(`${PROGRAM}: ${err.message}\n`);
     return 1;
@@ -325,7 +304,7 @@ async function openRpc(
     rest = rest.slice(1);
   }
   try {
-    ctx.conn = await OvsdbConnection.open(server, { logger: quietLogger(ctx.io) });
+    ctx.conn = await OvsdbConnection.open(server, { logger: warningsTo(ctx.io, PROGRAM) });
   } catch (err) {
     if (err instanceof OvsdbConnectError) throw new Fatal(`failed to connect to "${server}" (${err.reason})`);
     if (err instanceof Error) throw new Fatal(`failed to connect to "${server}" (${err.message})`);
@@ -347,10 +326,6 @@ async function openRpc(
     }
   }
   return rest;
-}
-
-function quietLogger(io: OvsdbClientIo) {
-  return { warn: (msg: string) => io.stderr(`${PROGRAM}: ${msg}\n`), info: () => {}, debug: () => {} };
 }
 
 function connOf(ctx: Context): OvsdbConnection {
