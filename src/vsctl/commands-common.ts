@@ -1,0 +1,177 @@
+// Helpers the ovs-vsctl switch commands share (utilities/ovs-vsctl.c): the per-attempt bridge cache,
+// find_bridge/find_port/find_iface with their "no … named" errors, check_conflicts, the command's own text
+// for "--may-exist" errors, `COLUMN[:KEY]=VALUE` settings (ctl_set_column), ovs-vsctl's WARN log lines,
+// and an exit status other than 1 (br-exists).
+import type { TxnRow } from '../ovsdb/client/txn.js';
+import { makeDatum } from '../ovsdb/datum.js';
+import { compareBytes } from '../ovsdb/ovs-json.js';
+import { shashOrder } from '../ovsdb/shash-order.js';
+import type { Atom } from '../ovsdb/types.js';
+import { type VsctlBridge, VsctlCache, type VsctlIface, type VsctlPort } from './cache.js';
+import {
+  type CommandContext,
+  checkMutable,
+  findCommand,
+  parseAtom,
+  parseColumnKeyValue,
+  parseDatum,
+  VsctlError,
+} from './command.js';
+
+/** Ends the invocation with `status` and no message (ovs-vsctl's vsctl_exit, e.g. br-exists → 2). */
+export class VsctlExitError extends VsctlError {
+  constructor(readonly status: number) {
+    super('');
+    this.name = 'VsctlExitError';
+  }
+}
+
+const CACHE_KEY = 'vsctl-bridge-cache';
+
+/** The bridge cache of this attempt, built on first use (vsctl_context_populate_cache). */
+export function bridgeCache(ctx: CommandContext): VsctlCache {
+  let cache = ctx.cache.get(CACHE_KEY) as VsctlCache | undefined;
+  if (cache === undefined) {
+    cache = VsctlCache.populate(ctx.txn, ctx.ovs, {
+      warn: (m) => vlog('WARN', m),
+      error: (m) => vlog('ERR', m),
+    });
+    ctx.cache.set(CACHE_KEY, cache);
+  }
+  return cache;
+}
+
+/** Forgets the bridge cache (vsctl_context_invalidate_cache). */
+export function invalidateBridgeCache(ctx: CommandContext): void {
+  ctx.cache.delete(CACHE_KEY);
+}
+
+/** find_bridge with must_exist: the bridge, or "no bridge named NAME". */
+export function mustFindBridge(cache: VsctlCache, name: string): VsctlBridge {
+  const br = cache.findBridge(name);
+  if (br === undefined) throw new VsctlError(`no bridge named ${name}`);
+  return br;
+}
+
+/** find_real_bridge with must_exist: also refuses a fake bridge. */
+export function mustFindRealBridge(cache: VsctlCache, name: string): VsctlBridge & { row: TxnRow } {
+  const br = mustFindBridge(cache, name);
+  if (br.parent !== null || br.row === null) throw new VsctlError(`${name} is a fake bridge`);
+  return br as VsctlBridge & { row: TxnRow };
+}
+
+/** find_port with must_exist. */
+export function mustFindPort(cache: VsctlCache, name: string): VsctlPort {
+  const port = cache.findPort(name);
+  if (port === undefined) throw new VsctlError(`no port named ${name}`);
+  return port;
+}
+
+/** find_iface with must_exist. */
+export function mustFindIface(cache: VsctlCache, name: string): VsctlIface {
+  const iface = cache.findIface(name);
+  if (iface === undefined) throw new VsctlError(`no interface named ${name}`);
+  return iface;
+}
+
+/** Fails with "MSG because a bridge/port/interface named NAME already exists …" (check_conflicts). */
+export function checkConflicts(cache: VsctlCache, name: string, msg: string): void {
+  cache.verifyPorts();
+  if (cache.bridges.has(name)) throw new VsctlError(`${msg} because a bridge named ${name} already exists`);
+  const port = cache.ports.get(name);
+  if (port !== undefined) {
+    throw new VsctlError(`${msg} because a port named ${name} already exists on bridge ${port.bridge.name}`);
+  }
+  const iface = cache.ifaces.get(name);
+  if (iface !== undefined) {
+    throw new VsctlError(
+      `${msg} because an interface named ${name} already exists on bridge ${iface.port.bridge.name}`,
+    );
+  }
+}
+
+/** Words joined by spaces, each quoted when it holds a space, quote or backslash (process_escape_args). */
+export function escapeArgs(words: readonly string[]): string {
+  return words
+    .map((w) => (/[ \t\r\n\v\\'"]/.test(w) ? `"${w.replace(/[\\"]/g, (c) => `\\${c}`)}"` : w))
+    .join(' ');
+}
+
+/** The command as ovs-vsctl quotes it in errors: its options (in OVS's hash order), then its words. */
+export function commandText(ctx: CommandContext): string {
+  return escapeArgs([...shashOrder(ctx.options.keys()), ...ctx.argv]);
+}
+
+/** A string-keyed map column of a row, as an ordinary Map. */
+export function stringMap(row: TxnRow, column: string): Map<string, string> {
+  return new Map([...row.map(column)].map(([k, v]) => [String(k), String(v)]));
+}
+
+/** Writes a string map to a column. */
+export function setStringMap(row: TxnRow, column: string, map: ReadonlyMap<string, string>): void {
+  row.set(column, makeDatum([...map.keys()], [...map.values()]));
+}
+
+/**
+ * Applies one `COLUMN[:KEY]=VALUE` setting to a row (db-ctl-base's ctl_set_column): the whole column, or
+ * one key of a map column; errors as ovs-vsctl words them.
+ */
+export function applySetting(ctx: CommandContext, row: TxnRow, arg: string): void {
+  const parsed = parseColumnKeyValue(arg, row.table, ['=']);
+  const column = parsed.column;
+  const value = parsed.value as string;
+  checkMutable(row, column.name);
+  if (parsed.key === null) {
+    row.set(column.name, parseDatum(column.type, value, ctx.symbols));
+    return;
+  }
+  if (column.type.value === null)
+    throw new VsctlError(`cannot specify key to set for non-map column ${column.name}`);
+  const key = parseAtom(column.type.key, parsed.key, ctx.symbols)[0];
+  const val = parseAtom(column.type.value, value, ctx.symbols)[0];
+  const old = row.get(column.name);
+  // makeDatum keeps the last of duplicate keys, so the new value replaces an old one.
+  const keys: Atom[] = [...old.keys, key];
+  const values: Atom[] = [...(old.values ?? []), val];
+  row.set(column.name, makeDatum(keys, values));
+}
+
+/** C's atoi(): optional spaces and sign, then digits; anything else ends the number (0 if none). */
+export function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (m === null) return 0;
+  const n = Number.parseInt(m[1], 10);
+  return n | 0;
+}
+
+/** C's atoll(): like atoi, without the 32-bit wrap. */
+export function atoll(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : Number.parseInt(m[1], 10);
+}
+
+/** Names sorted as C's strcmp orders them, one a line (output_sorted). */
+export function sortedLines(names: Iterable<string>): string {
+  return [...names]
+    .sort(compareBytes)
+    .map((n) => `${n}\n`)
+    .join('');
+}
+
+let vlogSequence = 0;
+
+/** True when a command of this invocation may write (ovs-vsctl then logs "Called as …" at INFO first). */
+function invocationMayWrite(): boolean {
+  return process.argv.some((word) => findCommand(word)?.mode === 'rw');
+}
+
+/**
+ * Prints a log line on stderr as ovs-vsctl's console does ("2026-01-01T00:00:00Z|00002|vsctl|WARN|msg").
+ * The numbering counts the "Called as" INFO message ovs-vsctl sends to syslog when it may write.
+ */
+export function vlog(level: 'WARN' | 'ERR', message: string): void {
+  if (vlogSequence === 0) vlogSequence = invocationMayWrite() ? 1 : 0;
+  vlogSequence++;
+  const time = `${new Date().toISOString().slice(0, 19)}Z`;
+  process.stderr.write(`${time}|${String(vlogSequence).padStart(5, '0')}|vsctl|${level}|${message}\n`);
+}
