@@ -8,6 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { JsonObject } from '../jsonrpc/json.js';
 import { isJsonObject } from '../jsonrpc/json.js';
+import { processAlive } from '../util/daemon.js';
 
 /** The magic of a standalone database file. */
 export const STANDALONE_MAGIC = 'JSON';
@@ -706,11 +707,7 @@ function parseLockOwner(content: string): LockOwner | undefined {
 
 /** True when the process named in a lock file still runs (and is the same process, not a reused pid). */
 function ownerIsAlive(owner: LockOwner): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!processAlive(owner.pid)) return false;
   if (owner.startTime === undefined) return true;
   const now = processStartTime(owner.pid);
   return now === undefined || now === owner.startTime;

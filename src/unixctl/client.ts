@@ -6,6 +6,7 @@ import { connect } from '../jsonrpc/address.js';
 import { describeSystemError } from '../jsonrpc/errno.js';
 import { jsonTypeName } from '../jsonrpc/json.js';
 import { ConnectionClosedError, JsonRpcError, JsonRpcSession, type Logger } from '../jsonrpc/session.js';
+import { processAlive } from '../util/daemon.js';
 import { controlSocketPath, rundir } from './rundir.js';
 
 /** A target that cannot be turned into a socket path; `message` is ovs-appctl's text. */
@@ -35,11 +36,7 @@ function readPidfile(pidfile: string): number {
   }
   const pid = /^\s*(\d+)\s*$/.test(text) ? Number(text.trim()) : 0;
   if (pid <= 0) throw fail('EINVAL');
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') throw fail('ESRCH');
-  }
+  if (!processAlive(pid)) throw fail('ESRCH');
   return pid;
 }
 
