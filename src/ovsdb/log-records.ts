@@ -3,6 +3,7 @@
 // modify, and how a diff applies to a set or map, is the data model's job (docs/ovsdb-file-format.md).
 import type { Json, JsonObject } from '../jsonrpc/json.js';
 import { isJsonObject } from '../jsonrpc/json.js';
+import { isUuid } from './datum.js';
 import { DbLogError } from './log.js';
 
 /** A row's change in a record: the row's columns (insert, or changed columns of a modify), or null (delete). */
@@ -37,9 +38,6 @@ export interface TxnRecordInput {
 /** The rows of one table in `TxnRecordInput`, as a Map or a plain object. */
 export type RowsInput = Map<string, RowTxn> | Record<string, RowTxn>;
 
-/** A row UUID as the log writes it (RFC 4122 text; OVS accepts either case). */
-export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** A table name: an RFC 7047 <id> not starting with "_" (those are reserved, and the record's own). */
 const TABLE_NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -59,7 +57,7 @@ export function makeTxnRecord(input: TxnRecordInput): JsonObject {
     if (!TABLE_NAME_RE.test(table)) throw invalid(`"${table}" is not a valid table name`);
     const tableJson: JsonObject = {};
     for (const [uuid, row] of entriesOf(rows)) {
-      if (!UUID_RE.test(uuid)) throw invalid(`"${uuid}" is not a valid UUID`);
+      if (!isUuid(uuid)) throw invalid(`"${uuid}" is not a valid UUID`);
       if (row !== null && !isJsonObject(row)) throw invalid(`row ${uuid} must be a JSON object or null`);
       tableJson[uuid.toLowerCase()] = row;
     }
@@ -108,7 +106,7 @@ function parseTableTxn(table: string, value: Json): TableTxn {
   if (!isJsonObject(value)) throw invalid(`changes to table ${table} must be a JSON object`);
   const rows: TableTxn = new Map();
   for (const [uuid, row] of Object.entries(value)) {
-    if (!UUID_RE.test(uuid)) throw invalid(`"${uuid}" is not a valid UUID`);
+    if (!isUuid(uuid)) throw invalid(`"${uuid}" is not a valid UUID`);
     if (row !== null && !isJsonObject(row))
       throw invalid(`row ${uuid} in table ${table} must be a row object`);
     rows.set(uuid.toLowerCase(), row);
