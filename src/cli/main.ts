@@ -31,6 +31,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'tell whether the daemons are running',
     load: async () => async (args) => (await import('./ctl.js')).run(['status', ...args]),
   },
+  vsctl: {
+    summary: 'configure the switch through its database (like ovs-vsctl)',
+    load: async () => (await import('./vsctl.js')).run,
+  },
   appctl: {
     summary: 'send a command to a running tsovs daemon (like ovs-appctl)',
     load: async () => (await import('./appctl.js')).run,

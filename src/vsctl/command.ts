@@ -47,6 +47,8 @@ export interface PrerequisiteContext {
   readonly options: ReadonlyMap<string, string | null>;
   /** Open vSwitch's schema (tables and columns to check names against). */
   readonly schema: DatabaseSchema;
+  /** Prints a warning as OVS's console log does (module defaults to "db_ctl_base"). */
+  warn(message: string, module?: string): void;
 }
 
 /** What a command sees while it runs inside the transaction (OVS's ctl_context + vsctl_context). */

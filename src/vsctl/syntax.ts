@@ -425,7 +425,7 @@ export function parseColumnKeyValue(
 
 /** The column names of a `--columns=` option (strtok on ", "), `_uuid` as null; null option → all. */
 export function parseColumnNames(table: TableSchema, option: string | null): (ColumnSchema | null)[] {
-  if (option === null) return [null, ...table.columns];
+  if (option === null) return [null, ...[...table.columns].sort((a, b) => compareBytes(a.name, b.name))];
   const names = option.split(/[, ]+/).filter((n) => n !== '');
   const columns = names.map((n) => (n.toLowerCase() === '_uuid' ? null : findColumn(table, n)));
   if (columns.length === 0) throw new VsctlError('must specify at least one column name');
