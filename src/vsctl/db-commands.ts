@@ -270,7 +270,12 @@ function runAdd(ctx: CommandContext): void {
   for (const arg of ctx.argv.slice(4)) {
     const add = parseDatum({ ...type, min: 1, max: UINT_MAX }, arg, ctx.symbols);
     add.keys.forEach((k, i) => {
-      if (keys.some((x) => compareAtoms(x, k) === 0)) return;
+      const at = keys.findIndex((x) => compareAtoms(x, k) === 0);
+      if (at >= 0) {
+        // A map's existing key takes the added value (ovsdb_datum_union).
+        if (values !== null) values = values.map((v, j) => (j === at ? (add.values as Atom[])[i] : v));
+        return;
+      }
       keys = [...keys, k];
       if (values !== null) values = [...values, (add.values as Atom[])[i]];
     });

@@ -230,6 +230,7 @@ async function runCommands(
   const txn = new VsctlTransaction(replica);
   txn.dryRun = global.dryRun;
   txn.commentText = comment;
+  txn.onHardError = (text) => log.warn('ovsdb_idl', `transaction error: ${text}`);
   const cache = new Map<string, unknown>();
   const order = (table: string, rows: TxnRow[]) => orderRows(replica, table, rows);
   cache.set(ROW_ORDER_KEY, order);

@@ -42,6 +42,8 @@ export class VsctlTransaction extends Transaction {
   /** The "comment" operation's text. */
   commentText: string | null = null;
   dryRun = false;
+  /** Told about the first server-side error, which OVS's IDL logs as a warning before ovs-vsctl fails. */
+  onHardError: ((text: string) => void) | null = null;
 
   /** The operations to send, or [] when nothing would really change. */
   override operations(): Json[] {
@@ -83,7 +85,11 @@ export class VsctlTransaction extends Transaction {
       else if (typeof r.error !== 'string') hard ??= ovsJsonToString(r, { sort: true });
       else if (r.error === 'timed out' || r.error === 'unknown database') soft = true;
       else if (r.error === 'not owner') lock = true;
-      else if (r.error !== 'aborted') hard ??= ovsJsonToString(r, { sort: true });
+      else if (r.error !== 'aborted') {
+        const text = ovsJsonToString(r, { sort: true });
+        if (r.error !== 'not allowed' && hard === null) this.onHardError?.(text);
+        hard ??= text;
+      }
     }
     if (hard !== null) return { status: 'error', error: hard, inserted: new Map() };
     if (lock) return { status: 'not locked', inserted: new Map() };
