@@ -13,7 +13,7 @@ import {
   setStringMap,
   sortedLines,
   stringMap,
-  VsctlExitError,
+  vsctlExit,
 } from './commands-common.js';
 
 /** Inserts a new bridge's local port (an internal interface of the bridge's name) and returns the Port row. */
@@ -95,7 +95,7 @@ function listBr(ctx: CommandContext): void {
 }
 
 function brExists(ctx: CommandContext): void {
-  if (bridgeCache(ctx).findBridge(ctx.argv[1]) === undefined) throw new VsctlExitError(2);
+  if (bridgeCache(ctx).findBridge(ctx.argv[1]) === undefined) vsctlExit(2);
 }
 
 function brToVlan(ctx: CommandContext): void {

@@ -11,19 +11,18 @@ import { type VsctlBridge, VsctlCache, type VsctlIface, type VsctlPort } from '.
 import {
   type CommandContext,
   checkMutable,
-  findCommand,
   parseAtom,
   parseColumnKeyValue,
   parseDatum,
   VsctlError,
 } from './command.js';
 
-/** Ends the invocation with `status` and no message (ovs-vsctl's vsctl_exit, e.g. br-exists → 2). */
-export class VsctlExitError extends VsctlError {
-  constructor(readonly status: number) {
-    super('');
-    this.name = 'VsctlExitError';
-  }
+/**
+ * Ends the process at once with `status` and no message, as ovs-vsctl's vsctl_exit does (br-exists → 2):
+ * nothing is committed or printed. (The runner has no exit status other than 1 for a failed command.)
+ */
+export function vsctlExit(status: number): never {
+  process.exit(status);
 }
 
 const CACHE_KEY = 'vsctl-bridge-cache';
@@ -33,8 +32,8 @@ export function bridgeCache(ctx: CommandContext): VsctlCache {
   let cache = ctx.cache.get(CACHE_KEY) as VsctlCache | undefined;
   if (cache === undefined) {
     cache = VsctlCache.populate(ctx.txn, ctx.ovs, {
-      warn: (m) => vlog('WARN', m),
-      error: (m) => vlog('ERR', m),
+      warn: (m) => ctx.warn(m, 'vsctl'),
+      error: (m) => errorLine(m),
     });
     ctx.cache.set(CACHE_KEY, cache);
   }
@@ -158,20 +157,12 @@ export function sortedLines(names: Iterable<string>): string {
     .join('');
 }
 
-let vlogSequence = 0;
-
-/** True when a command of this invocation may write (ovs-vsctl then logs "Called as …" at INFO first). */
-function invocationMayWrite(): boolean {
-  return process.argv.some((word) => findCommand(word)?.mode === 'rw');
-}
-
 /**
- * Prints a log line on stderr as ovs-vsctl's console does ("2026-01-01T00:00:00Z|00002|vsctl|WARN|msg").
- * The numbering counts the "Called as" INFO message ovs-vsctl sends to syslog when it may write.
+ * Prints an ERR log line as ovs-vsctl's console does. Only the cache's "database contains duplicate …"
+ * errors use it, which OVS's name indexes make unreachable; its sequence number is not shared with the
+ * runner's warnings (the runner's log has no ERR level).
  */
-export function vlog(level: 'WARN' | 'ERR', message: string): void {
-  if (vlogSequence === 0) vlogSequence = invocationMayWrite() ? 1 : 0;
-  vlogSequence++;
+function errorLine(message: string): void {
   const time = `${new Date().toISOString().slice(0, 19)}Z`;
-  process.stderr.write(`${time}|${String(vlogSequence).padStart(5, '0')}|vsctl|${level}|${message}\n`);
+  process.stderr.write(`${time}|00001|vsctl|ERR|${message}\n`);
 }

@@ -9,14 +9,7 @@ import {
   registerCommands,
   VsctlError,
 } from './command.js';
-import {
-  atoll,
-  bridgeCache,
-  mustFindBridge,
-  mustFindRealBridge,
-  sortedLines,
-  vlog,
-} from './commands-common.js';
+import { atoll, bridgeCache, mustFindBridge, mustFindRealBridge, sortedLines } from './commands-common.js';
 
 const ACTIVE_CLASSES = ['tcp', 'unix', 'ssl'];
 const PASSIVE_CLASSES = ['ptcp', 'punix', 'pssl'];
@@ -28,9 +21,9 @@ function hasClass(target: string, classes: readonly string[]): boolean {
 }
 
 /** Warns, as ovs-vsctl does, about a target that is neither an active nor a passive connection name. */
-export function warnUnknownTarget(target: string): void {
+export function warnUnknownTarget(ctx: CommandContext, target: string): void {
   if (!hasClass(target, ACTIVE_CLASSES) && !hasClass(target, PASSIVE_CLASSES))
-    vlog('WARN', `target type "${target}" is possibly erroneous`);
+    ctx.warn(`target type "${target}" is possibly erroneous`, 'vsctl');
 }
 
 /** A bridge's Controller rows, having read (so verified) their targets (verify_controllers). */
@@ -58,7 +51,7 @@ function delController(ctx: CommandContext): void {
 export function insertTargets(ctx: CommandContext, table: string, targets: readonly string[]): TxnRow[] {
   const probe = optionValue(ctx, '--inactivity-probe');
   return targets.map((target) => {
-    warnUnknownTarget(target);
+    warnUnknownTarget(ctx, target);
     const row = ctx.txn.insert(table, { target });
     if (probe !== null) row.set('inactivity_probe', atoll(probe));
     return row;

@@ -33,8 +33,8 @@ async function ourView(server: DbServer) {
     const warnings: string[] = [];
     const ovs = txn.rows('Open_vSwitch')[0] as TxnRow;
     const cache = VsctlCache.populate(txn, ovs, {
-      warn: (m) => warnings.push(`vsctl|WARN|${m}`),
-      error: (m) => warnings.push(`vsctl|ERR|${m}`),
+      warn: (m) => warnings.push(`${String(warnings.length + 1).padStart(5, '0')}|vsctl|WARN|${m}`),
+      error: (m) => warnings.push(`${String(warnings.length + 1).padStart(5, '0')}|vsctl|ERR|${m}`),
     });
     return { show, cache, warnings };
   } finally {
