@@ -28,6 +28,9 @@ describe('vsctl controller, manager, SSL and emer-reset commands match ovs-vsctl
       ['del-controller', 'br0'],
       ['get-controller', 'br0'],
       ['--bare', '--columns=target', 'list', 'Controller'],
+      ['set-controller', 'br0', 'tcp:1.2.3.4', '--', 'set-controller', 'br0', '--', 'get-controller', 'br0'],
+      ['--inactivity-probe=12abc', 'set-controller', 'br0', 'tcp:5.5.5.5'],
+      ['--columns=target,inactivity_probe', 'list', 'Controller'],
       ['set-controller', 'br0', 'tcp:1.2.3.4'],
     ]);
   });
