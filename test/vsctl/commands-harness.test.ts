@@ -4,6 +4,7 @@
 // normalisers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import {
   type DbServer,
   type RunResult,
@@ -144,7 +145,10 @@ export class ServerPair {
   }
 }
 
-describe('vsctl test harness', () => {
+// The self-tests run when this file is the test, not again in every file that imports the harness.
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+
+describe('vsctl test harness', { skip: !isMain && 'run from commands-harness.test.ts' }, () => {
   it('numbers UUIDs in order of appearance', () => {
     const a = '11111111-1111-1111-1111-111111111111';
     const b = '22222222-2222-2222-2222-222222222222';
