@@ -42,20 +42,17 @@ function bucketMask(n: number): number {
   return mask | ((mask & 1) << 1);
 }
 
-/**
- * The order in which Open vSwitch iterates a string-keyed hash table (shash) filled with `names` in this
- * order: bucket by bucket, each bucket newest first, with the table growing as OVS's hmap grows.
- */
-export function shashOrder(names: Iterable<string>): string[] {
-  let buckets: string[][] = [[]];
+/** The iteration order of an OVS hmap into which `keys` were inserted in this order, hashed by `hash`. */
+export function hmapOrder<T>(keys: Iterable<T>, hash: (key: T) => number): T[] {
+  let buckets: T[][] = [[]];
   let mask = 0;
   let count = 0;
-  const hashes = new Map<string, number>();
-  const place = (name: string) => buckets[(hashes.get(name) as number) & mask].unshift(name);
-  for (const name of names) {
-    if (hashes.has(name)) continue;
-    hashes.set(name, ovsHashString(name));
-    place(name);
+  const hashes = new Map<T, number>();
+  const place = (key: T) => buckets[((hashes.get(key) as number) & mask) >>> 0].unshift(key);
+  for (const key of keys) {
+    if (hashes.has(key)) continue;
+    hashes.set(key, hash(key) >>> 0);
+    place(key);
     count++;
     if (Math.floor(count / 2) <= mask) continue;
     const newMask = bucketMask(count);
@@ -63,7 +60,15 @@ export function shashOrder(names: Iterable<string>): string[] {
     const old = buckets;
     buckets = Array.from({ length: newMask + 1 }, () => []);
     mask = newMask;
-    for (const chain of old) for (const n of chain) place(n);
+    for (const chain of old) for (const k of chain) place(k);
   }
   return buckets.flat();
+}
+
+/**
+ * The order in which Open vSwitch iterates a string-keyed hash table (shash) filled with `names` in this
+ * order: bucket by bucket, each bucket newest first, with the table growing as OVS's hmap grows.
+ */
+export function shashOrder(names: Iterable<string>): string[] {
+  return hmapOrder(names, ovsHashString);
 }
