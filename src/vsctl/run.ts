@@ -53,10 +53,27 @@ export class VsctlLog {
 
   /** Prints a warning from `module`. */
   warn(module: string, message: string): void {
+    this.line(module, 'WARN', message);
+  }
+
+  /** Prints a debug message from `module` when -v/--verbose asked for them. */
+  debug(module: string, message: string): void {
+    if (this.verbose) this.line(module, 'DBG', message);
+  }
+
+  /** True once -v/--verbose turned debug messages on. */
+  verbose = false;
+
+  private line(module: string, level: string, message: string): void {
     this.seq++;
     const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    this.io.stderr(`${time}|${String(this.seq).padStart(5, '0')}|${module}|WARN|${message}\n`);
+    this.io.stderr(`${time}|${String(this.seq).padStart(5, '0')}|${module}|${level}|${message}\n`);
   }
+}
+
+/** True when the arguments turn on debug logging to the console (-v, --verbose, -vdbg, --verbose=dbg). */
+function verboseRequested(args: readonly string[]): boolean {
+  return args.some((a) => a === '-v' || a === '--verbose' || a === '-vdbg' || a === '--verbose=dbg');
 }
 
 let commandsLoaded: Promise<void> | null = null;
@@ -84,7 +101,9 @@ export async function runVsctl(args: readonly string[], io: VsctlIo = PROCESS_IO
   try {
     const line = parseCommandLine(args);
     if (line.info !== null) return printInfo(line, io);
-    if (!line.noSyslog && line.commands.some((c) => c.spec.mode === 'rw')) log.skip();
+    log.verbose = verboseRequested(args);
+    if (log.verbose) log.debug('vsctl', `Called as ovs-vsctl ${args.join(' ')}`);
+    else if (!line.noSyslog && line.commands.some((c) => c.spec.mode === 'rw')) log.skip();
     timer = setupTimeout(line.timeoutSecs, io, log);
     const global = globalOptions(line, io.env);
     runPrerequisites(line.commands, log);
