@@ -1,5 +1,5 @@
 // ovs-vsctl's port, bond and interface commands (utilities/ovs-vsctl.c): list-ports, add-port, add-bond,
-// del-port (with --with-iface), port-to-br, list-ifaces and iface-to-br.
+// add-bond-iface, del-bond-iface, del-port (with --with-iface), port-to-br, list-ifaces and iface-to-br.
 import { compareBytes } from '../ovsdb/ovs-json.js';
 import type { VsctlPort } from './cache.js';
 import { referencedRows, VsctlCache } from './cache.js';
@@ -89,6 +89,41 @@ function addBond(ctx: CommandContext): void {
     throw new VsctlError(`add-bond requires at least 2 interfaces, but only ${count} were specified`);
   const fakeIface = hasOption(ctx, '--fake-iface');
   addPort(ctx, { bridge, port, ifaces: rest.slice(0, count), fakeIface, settings: rest.slice(count) });
+}
+
+function addBondIface(ctx: CommandContext): void {
+  const cache = bridgeCache(ctx);
+  const port = mustFindPort(cache, ctx.argv[1]);
+  const name = ctx.argv[2];
+  if (hasOption(ctx, '--may-exist')) {
+    const iface = cache.findIface(name);
+    if (iface?.port === port) return;
+    if (iface !== undefined) {
+      const owner = iface.port.row.string('name');
+      throw new VsctlError(`"${commandText(ctx)}" but ${name} is actually attached to port ${owner}`);
+    }
+  }
+  checkConflicts(cache, name, `cannot create an interface named ${name}`);
+  const row = ctx.txn.insert('Interface', { name });
+  port.row.set('interfaces', [...port.row.elements('interfaces'), row.uuid]);
+  cache.addIface(port, row);
+}
+
+function delBondIface(ctx: CommandContext): void {
+  const cache = bridgeCache(ctx);
+  const name = ctx.argv[ctx.argv.length - 1];
+  const iface = hasOption(ctx, '--if-exists') ? cache.findIface(name) : mustFindIface(cache, name);
+  if (iface === undefined) return;
+  if (ctx.argv.length > 2 && mustFindPort(cache, ctx.argv[1]) !== iface.port)
+    throw new VsctlError(`port ${ctx.argv[1]} does not have an interface ${name}`);
+  if (iface.port.ifaces.length <= 1)
+    throw new VsctlError(`cannot delete last interface from port ${iface.port.row.string('name')}`);
+  const portRow = iface.port.row;
+  portRow.set(
+    'interfaces',
+    portRow.elements('interfaces').filter((u) => u !== iface.row.uuid),
+  );
+  cache.deleteIface(iface);
 }
 
 /** The port del-port names: by port, or with --with-iface also by one of its interfaces. */
@@ -185,6 +220,24 @@ export const PORT_COMMANDS: readonly CommandSpec[] = [
     options: ['--may-exist', '--fake-iface'],
     mode: 'rw',
     run: addBond,
+  },
+  {
+    name: 'add-bond-iface',
+    minArgs: 2,
+    maxArgs: 2,
+    usage: 'BOND IFACE',
+    options: ['--may-exist'],
+    mode: 'rw',
+    run: addBondIface,
+  },
+  {
+    name: 'del-bond-iface',
+    minArgs: 1,
+    maxArgs: 2,
+    usage: '[BOND] IFACE',
+    options: ['--if-exists'],
+    mode: 'rw',
+    run: delBondIface,
   },
   ro('list-ifaces', 'BRIDGE', listIfaces),
   ro('iface-to-br', 'IFACE', ifaceToBr),

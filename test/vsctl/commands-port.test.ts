@@ -53,6 +53,25 @@ describe('vsctl port and interface commands match ovs-vsctl', { skip: NEEDS_OVS 
     ]);
   });
 
+  it('add-bond-iface and del-bond-iface change a bond’s interfaces', async () => {
+    await pair.steps([
+      ['add-bond-iface', 'bond1', 'g'],
+      ['add-bond-iface', 'bond1', 'g'],
+      ['--may-exist', 'add-bond-iface', 'bond1', 'g'],
+      ['--may-exist', 'add-bond-iface', 'bond0', 'g'],
+      ['add-bond-iface', 'nobond', 'h'],
+      ['add-bond-iface', 'p1', 'p2'],
+      ['del-bond-iface', 'g', '--', 'list-ifaces', 'br0'],
+      ['del-bond-iface', 'g'],
+      ['--if-exists', 'del-bond-iface', 'g'],
+      ['del-bond-iface', 'bond0', 'c'],
+      ['del-bond-iface', 'nobond', 'c'],
+      ['del-bond-iface', 'p1'],
+      ['add-bond-iface', 'p1', 'p1b', '--', 'list-ifaces', 'br0', '--', 'del-bond-iface', 'p1', 'p1b'],
+      ['add-bond-iface', 'bond1', 'g', '--', 'iface-to-br', 'g', '--', 'del-bond-iface', 'bond1', 'g'],
+    ]);
+  });
+
   it('lists ports and interfaces and finds their bridges', async () => {
     await pair.steps([
       ['list-ports', 'br0', '--', 'list-ports', 'br0v', '--', 'list-ports', 'br1'],
