@@ -8,6 +8,7 @@ import {
   atoi,
   bridgeCache,
   checkConflicts,
+  expectIface,
   invalidateBridgeCache,
   mustFindBridge,
   setStringMap,
@@ -19,6 +20,7 @@ import {
 /** Inserts a new bridge's local port (an internal interface of the bridge's name) and returns the Port row. */
 function insertLocalPort(ctx: CommandContext, name: string): TxnRow {
   const iface = ctx.txn.insert('Interface', { name, type: 'internal' });
+  expectIface(ctx, iface);
   return ctx.txn.insert('Port', { name, interfaces: [iface.uuid] });
 }
 

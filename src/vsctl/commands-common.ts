@@ -1,8 +1,9 @@
 // Helpers the ovs-vsctl switch commands share (utilities/ovs-vsctl.c): the per-attempt bridge cache,
 // find_bridge/find_port/find_iface with their "no … named" errors, check_conflicts, the command's own text
 // for "--may-exist" errors, `COLUMN[:KEY]=VALUE` settings (ctl_set_column), ovs-vsctl's WARN log lines,
-// and an exit status other than 1 (br-exists).
-import type { TxnRow } from '../ovsdb/client/txn.js';
+// an exit status other than 1 (br-exists), and the check of new interfaces after ovs-vswitchd reloaded.
+import type { Replica } from '../ovsdb/client/replica.js';
+import type { Transaction, TxnRow } from '../ovsdb/client/txn.js';
 import { makeDatum } from '../ovsdb/datum.js';
 import { compareBytes } from '../ovsdb/ovs-json.js';
 import { shashOrder } from '../ovsdb/shash-order.js';
@@ -165,4 +166,44 @@ export function sortedLines(names: Iterable<string>): string {
 function errorLine(message: string): void {
   const time = `${new Date().toISOString().slice(0, 19)}Z`;
   process.stderr.write(`${time}|00001|vsctl|ERR|${message}\n`);
+}
+
+/** Interfaces each attempt's transaction created, to check once ovs-vswitchd applied it (neoteric_ifaces). */
+const newIfaces = new WeakMap<Transaction, string[]>();
+
+/** Records an interface this command creates, for the check after reload (post_db_reload_expect_iface). */
+export function expectIface(ctx: CommandContext, row: TxnRow): void {
+  const list = newIfaces.get(ctx.txn) ?? [];
+  list.push(row.uuid);
+  newIfaces.set(ctx.txn, list);
+}
+
+/**
+ * What ovs-vsctl prints on stderr after ovs-vswitchd applied a transaction that created interfaces
+ * (post_db_reload_do_checks): one line per new interface that got no OpenFlow port, then where the logs
+ * are. `inserted` maps the transaction's temporary UUIDs to the real ones; `replica` is the reloaded view.
+ * For the runner to call after waiting for cur_cfg; '' when all is well.
+ */
+export function reloadErrors(
+  txn: Transaction,
+  inserted: ReadonlyMap<string, string>,
+  replica: Replica,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  let out = '';
+  for (const temp of newIfaces.get(txn) ?? []) {
+    const uuid = inserted.get(temp);
+    const iface = uuid === undefined ? undefined : replica.row('Interface', uuid);
+    if (iface === undefined) continue;
+    const ofport = iface.number('ofport');
+    if (ofport !== undefined && ofport !== -1) continue;
+    const name = iface.string('name');
+    const error = iface.string('error');
+    out +=
+      error !== ''
+        ? `ovs-vsctl: Error detected while setting up '${name}': ${error}.  See ovs-vswitchd log for details.\n`
+        : `ovs-vsctl: Error detected while setting up '${name}'.  See ovs-vswitchd log for details.\n`;
+  }
+  if (out === '') return '';
+  return `${out}ovs-vsctl: The default log directory is "${env.OVS_LOGDIR ?? '/var/log/openvswitch'}".\n`;
 }

@@ -9,6 +9,7 @@ import {
   bridgeCache,
   checkConflicts,
   commandText,
+  expectIface,
   mustFindBridge,
   mustFindIface,
   mustFindPort,
@@ -64,6 +65,7 @@ function addPort(ctx: CommandContext, req: PortRequest): void {
   for (const iface of req.ifaces) checkConflicts(cache, iface, `cannot create an interface named ${iface}`);
   const bridge = mustFindBridge(cache, req.bridge);
   const ifaceRows = req.ifaces.map((name) => ctx.txn.insert('Interface', { name }));
+  for (const row of ifaceRows) expectIface(ctx, row);
   const port = ctx.txn.insert('Port', {
     name: req.port,
     interfaces: ifaceRows.map((i) => i.uuid),
@@ -105,6 +107,7 @@ function addBondIface(ctx: CommandContext): void {
   }
   checkConflicts(cache, name, `cannot create an interface named ${name}`);
   const row = ctx.txn.insert('Interface', { name });
+  expectIface(ctx, row);
   port.row.set('interfaces', [...port.row.elements('interfaces'), row.uuid]);
   cache.addIface(port, row);
 }

@@ -7,6 +7,8 @@ import { OvsdbConnection } from '../../src/ovsdb/client/connection.js';
 import { Replica } from '../../src/ovsdb/client/replica.js';
 import { Transaction, type TxnRow } from '../../src/ovsdb/client/txn.js';
 import { VsctlCache } from '../../src/vsctl/cache.js';
+import type { CommandContext } from '../../src/vsctl/command.js';
+import { expectIface, reloadErrors } from '../../src/vsctl/commands-common.js';
 import { formatShow } from '../../src/vsctl/show.js';
 import { type DbServer, QUIET_LOGGER, startRealServer } from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
@@ -112,5 +114,35 @@ describe('show and the bridge cache against the real ovs-vsctl', { skip }, () =>
     assert.ok(warnings.length > 0);
     const owner = await vsctl(server, 'port-to-br', 'b12.2');
     assert.equal(`${cache.ports.get('b12.2')?.bridge.name}\n`, owner);
+  });
+
+  it('reports new interfaces that got no OpenFlow port after the reload, as ovs-vsctl does', async () => {
+    const conn = await OvsdbConnection.open(`unix:${server.sock}`, { logger: QUIET_LOGGER });
+    try {
+      const replica = await Replica.open(conn, 'Open_vSwitch');
+      const txn = new Transaction(replica);
+      const ctx = { txn } as unknown as CommandContext;
+      const br = txn.rows('Bridge').find((b) => b.string('name') === 'br2') as TxnRow;
+      const ifaces = ['n1', 'n2', 'n3'].map((name) => txn.insert('Interface', { name }));
+      for (const iface of ifaces) expectIface(ctx, iface);
+      const port = txn.insert('Port', { name: 'bondn', interfaces: ifaces.map((i) => i.uuid) });
+      br.set('ports', [...br.elements('ports'), port.uuid]);
+      const result = await txn.commit();
+      await vsctl(server, 'set', 'Interface', 'n1', 'ofport=-1', 'error="could not open network device n1"');
+      await vsctl(server, 'set', 'Interface', 'n2', 'ofport=7');
+      await replica.waitFor((r) => [...r.rows('Interface').values()].some((i) => i.number('ofport') === 7));
+      assert.equal(
+        reloadErrors(txn, result.inserted, replica, {}),
+        "ovs-vsctl: Error detected while setting up 'n1': could not open network device n1.  See ovs-vswitchd log for details.\n" +
+          "ovs-vsctl: Error detected while setting up 'n3'.  See ovs-vswitchd log for details.\n" +
+          'ovs-vsctl: The default log directory is "/var/log/openvswitch".\n',
+      );
+      await vsctl(server, 'set', 'Interface', 'n1', 'ofport=8', '--', 'set', 'Interface', 'n3', 'ofport=9');
+      await replica.waitFor((r) => [...r.rows('Interface').values()].some((i) => i.number('ofport') === 9));
+      assert.equal(reloadErrors(txn, result.inserted, replica, {}), '');
+      replica.close();
+    } finally {
+      conn.close();
+    }
   });
 });
