@@ -17,13 +17,14 @@ import {
   parseDatum,
   VsctlError,
 } from './command.js';
+import { VsctlExit } from './syntax.js';
 
 /**
- * Ends the process at once with `status` and no message, as ovs-vsctl's vsctl_exit does (br-exists → 2):
- * nothing is committed or printed. (The runner has no exit status other than 1 for a failed command.)
+ * Ends the invocation at once with `status` and no message, as ovs-vsctl's vsctl_exit does (br-exists → 2):
+ * nothing is committed or printed.
  */
 export function vsctlExit(status: number): never {
-  process.exit(status);
+  throw new VsctlExit(status);
 }
 
 const CACHE_KEY = 'vsctl-bridge-cache';

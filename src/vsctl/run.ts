@@ -17,9 +17,10 @@ import {
   type PrerequisiteContext,
   ROW_ORDER_KEY,
 } from './command.js';
+import { reloadErrors } from './commands-common.js';
 import { type ParsedCommand, type ParsedCommandLine, parseCommandLine } from './options.js';
 import { idlRowOrder } from './row-order.js';
-import { SymbolTable, VsctlError } from './syntax.js';
+import { SymbolTable, VsctlError, VsctlExit } from './syntax.js';
 import { VsctlTransaction } from './transaction.js';
 import { commandsText, helpText, optionsText, versionText } from './usage.js';
 
@@ -112,6 +113,7 @@ export async function runVsctl(args: readonly string[], io: VsctlIo = PROCESS_IO
     await execute(line, global, replica, io, log);
     return 0;
   } catch (err) {
+    if (err instanceof VsctlExit) return err.status;
     if (err instanceof VsctlError || err instanceof Fatal) {
       io.stderr(`${PROGRAM_NAME}: ${err.message}\n`);
       return 1;
@@ -213,6 +215,7 @@ async function execute(
         printOutputs(attempt.contexts, line, io);
         if (global.waitForReload && result.status === 'success' && result.nextCfg !== undefined) {
           await waitForReload(replica, result.nextCfg);
+          io.stderr(reloadErrors(attempt.txn, result.inserted, replica, io.env));
         }
         return;
       }

@@ -19,6 +19,14 @@ export class VsctlError extends Error {
   }
 }
 
+/** Ends the invocation quietly with `status` (ovs-vsctl's vsctl_exit: nothing committed or printed). */
+export class VsctlExit extends Error {
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+    this.name = 'VsctlExit';
+  }
+}
+
 /** One `@name` row id of the command line (OVS's ovsdb_symbol). */
 export interface VsctlSymbol {
   /** The UUID values referring to it carry (a placeholder until a row is created for it). */
