@@ -12,6 +12,8 @@ import { JsonRpcSession } from '../../src/jsonrpc/session.js';
 import {
   type DbServer,
   OVS_SCHEMA,
+  type RunResult,
+  runCommand,
   runTsovs,
   startRealServer,
   startTsovsServer,
@@ -21,28 +23,11 @@ import {
 } from '../helpers/daemons.js';
 import { hasBinary, requireBinaries } from '../helpers/ovs.js';
 
-interface Outcome {
-  stdout: string;
-  stderr: string;
-  status: number | null;
-}
+/** What a finished program printed, and how it ended. */
+type Outcome = RunResult;
 
 /** Runs a program to completion without blocking the event loop. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ stdout, stderr, status }));
-  });
-}
+const run = runCommand;
 
 /** Open vSwitch's log lines ("2026-…|00001|module|LEVEL|…") are not part of what we compare. */
 function withoutLogLines(text: string): string {
@@ -302,7 +287,11 @@ describe('tsovs ovsdb-server command line', { timeout: 120000 }, () => {
       assert.deepStrictEqual(clean(a, mine), clean(b, real), req.join(' '));
       const ours = await runTsovs(['appctl', '-t', ctl(mine), ...req]);
       assert.deepStrictEqual(
-        { ...ours, stderr: ours.stderr.replace('tsovs appctl:', 'ovs-appctl:') },
+        {
+          stdout: ours.stdout,
+          stderr: ours.stderr.replace('tsovs appctl:', 'ovs-appctl:'),
+          status: ours.status,
+        },
         { ...a, stderr: withoutLogLines(a.stderr) },
         `tsovs appctl ${req.join(' ')}`,
       );
@@ -317,8 +306,9 @@ describe('tsovs ovsdb-server command line', { timeout: 120000 }, () => {
       runTsovs(['appctl', '-t', ctl(mine), 'exit']),
       run('ovs-appctl', ['-t', ctl(real), 'exit']),
     ]);
-    assert.deepStrictEqual(bye[0], { stdout: '', stderr: '', status: 0 });
-    assert.deepStrictEqual({ ...bye[1], stderr: withoutLogLines(bye[1].stderr) }, bye[0]);
+    const ourBye = { stdout: bye[0].stdout, stderr: bye[0].stderr, status: bye[0].status };
+    assert.deepStrictEqual(ourBye, { stdout: '', stderr: '', status: 0 });
+    assert.deepStrictEqual({ ...bye[1], stderr: withoutLogLines(bye[1].stderr) }, ourBye);
     for (const s of [mine, real]) {
       await waitFor(() => !existsSync(s.sock) && !existsSync(ctl(s)), 10000, 'the sockets to go');
       await assert.rejects(listDbs(s.sock));
