@@ -28,8 +28,16 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
 }
 
-/** Runs `cmd ARGS…` to completion without blocking the event loop; `env` is added to this process's. */
-export function runCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/**
+ * Runs `cmd ARGS…` to completion without blocking the event loop; `env` is added to this process's. With
+ * `timeoutMs`, a run still going after that long is killed (SIGKILL, reported as its signal).
+ */
+export function runCommand(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs?: number,
+): Promise<RunResult> {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -39,9 +47,16 @@ export function runCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv =
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
   });
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((res, rej) => {
-    child.on('error', rej);
-    child.on('close', (status, signal) => res({ stdout, stderr, status, signal }));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      rej(err);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      res({ stdout, stderr, status, signal });
+    });
   });
 }
 
@@ -214,4 +229,21 @@ export async function startRealServer(
     ...extraArgs,
   ]);
   return serverHandle(dir, dbFile, sock, child);
+}
+
+/** Which ovsdb-server to start: tsovs's or Open vSwitch's real one. */
+export type ServerKind = 'tsovs' | 'real';
+
+/**
+ * Starts one server per entry of `kinds` (each on a fresh database), in parallel; if any fails to start,
+ * the others are cleaned up and the first failure is thrown.
+ */
+export async function startServers(kinds: readonly ServerKind[]): Promise<DbServer[]> {
+  const settled = await Promise.allSettled(
+    kinds.map((k) => (k === 'real' ? startRealServer() : startTsovsServer())),
+  );
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed === undefined) return settled.map((s) => (s as PromiseFulfilledResult<DbServer>).value);
+  await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.cleanup() : undefined)));
+  throw failed.reason;
 }

@@ -2,7 +2,7 @@
 // error and --may-exist case), list-br, br-exists, br-to-vlan, br-to-parent, br-set/get-external-id and
 // del-br, each run on a real and a tsovs ovsdb-server prepared alike, with identical stdout, stderr, status.
 import { after, before, describe, it } from 'node:test';
-import { NEEDS_OVS, ServerPair } from './commands-harness.test.js';
+import { NEEDS_OVS, ServerPair } from './compare.js';
 
 describe('vsctl bridge commands match ovs-vsctl', { skip: NEEDS_OVS }, () => {
   let pair: ServerPair;

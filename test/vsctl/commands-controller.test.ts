@@ -1,7 +1,7 @@
 // Controllers, fail modes, managers, SSL and emer-reset in `tsovs vsctl` against the real ovs-vsctl:
 // identical stdout, stderr (warnings about odd targets included) and exit status.
 import { after, before, describe, it } from 'node:test';
-import { NEEDS_OVS, ServerPair } from './commands-harness.test.js';
+import { NEEDS_OVS, ServerPair } from './compare.js';
 
 describe('vsctl controller, manager, SSL and emer-reset commands match ovs-vsctl', {
   skip: NEEDS_OVS,

@@ -1,7 +1,7 @@
 // Auto Attach mappings and the datapath commands (zone timeout policies, capabilities) of `tsovs vsctl`
 // against the real ovs-vsctl: identical stdout, stderr and exit status.
 import { after, before, describe, it } from 'node:test';
-import { NEEDS_OVS, ServerPair } from './commands-harness.test.js';
+import { NEEDS_OVS, ServerPair } from './compare.js';
 
 describe('vsctl auto-attach and datapath commands match ovs-vsctl', { skip: NEEDS_OVS }, () => {
   let pair: ServerPair;

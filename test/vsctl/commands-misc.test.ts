@@ -3,7 +3,7 @@
 // cache), --oneline and --dry-run, and del-br taking a bridge's flow-sample collector sets with it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NEEDS_OVS, normaliseVlog, realVsctl, ServerPair, tsovsVsctl } from './commands-harness.test.js';
+import { NEEDS_OVS, normaliseVlog, realVsctl, ServerPair, tsovsVsctl } from './compare.js';
 
 describe('vsctl switch commands in combination match ovs-vsctl', { skip: NEEDS_OVS }, () => {
   let pair: ServerPair;

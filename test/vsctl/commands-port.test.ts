@@ -3,7 +3,7 @@
 // --with-iface), port-to-br, list-ports, list-ifaces and iface-to-br, with identical stdout, stderr, status.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NEEDS_OVS, normaliseVlog, realVsctl, ServerPair, tsovsVsctl } from './commands-harness.test.js';
+import { NEEDS_OVS, normaliseVlog, realVsctl, ServerPair, tsovsVsctl } from './compare.js';
 
 describe('vsctl port and interface commands match ovs-vsctl', { skip: NEEDS_OVS }, () => {
   let pair: ServerPair;

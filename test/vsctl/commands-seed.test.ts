@@ -1,7 +1,7 @@
 // The seed's configuration steps (shared/seed/SEED-EN.md, steps 4–9, GRE and VXLAN variants) run with the
 // real ovs-vsctl and with `tsovs vsctl` on two servers: every step and the final `show` must match.
 import { after, before, describe, it } from 'node:test';
-import { NEEDS_OVS, ServerPair } from './commands-harness.test.js';
+import { NEEDS_OVS, ServerPair } from './compare.js';
 
 const PORTS: readonly [string, string][] = [
   ['br2', 'a1.1'],

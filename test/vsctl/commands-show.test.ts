@@ -12,7 +12,7 @@ import { expectIface, reloadErrors } from '../../src/vsctl/commands-common.js';
 import { formatShow } from '../../src/vsctl/show.js';
 import { type DbServer, QUIET_LOGGER, startRealServer } from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
-import { normaliseVlog, realVsctl } from './commands-harness.test.js';
+import { normaliseVlog, realVsctl } from './compare.js';
 
 const haveOvs = hasBinary('ovs-vsctl') && hasBinary('ovsdb-server');
 const skip = !haveOvs && process.env.CI !== 'true' ? 'needs the real Open vSwitch tools' : false;

@@ -1,29 +1,31 @@
-// Shared plumbing for the vsctl command tests: a real and a tsovs ovsdb-server prepared alike, running
-// the real ovs-vsctl and `tsovs vsctl` against them, and output normalisation (UUIDs → placeholders in
-// order of appearance, vlog timestamps dropped, UUID-ordered show blocks sorted). Its own tests check the
+// Shared plumbing for the tests that run the real ovs-vsctl and `tsovs vsctl` side by side (the command
+// tests, db-commands.test.ts, and golden-harness.ts): running either tool against a server, a real and a
+// tsovs ovsdb-server prepared alike, and output normalisation (UUIDs → placeholders in order of
+// appearance, vlog timestamps dropped, UUID-ordered show blocks sorted). compare.test.ts checks the
 // normalisers.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import {
-  type DbServer,
-  type RunResult,
-  runCommand,
-  runTsovs,
-  startRealServer,
-  startTsovsServer,
-} from '../helpers/daemons.js';
+import { type DbServer, type RunResult, runCommand, runTsovs, startServers } from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
 
-const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+/** Any UUID in text (global; use with replace/match). */
+export const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/**
+ * A function that replaces each distinct UUID by <0>, <1>, … in order of first appearance, the numbering
+ * carried over between its calls (so stdout and stderr of one run can share it).
+ */
+export function uuidNumberer(): (text: string) => string {
+  const seen = new Map<string, number>();
+  return (text) =>
+    text.replace(UUID_RE, (u) => {
+      if (!seen.has(u)) seen.set(u, seen.size);
+      return `<${seen.get(u)}>`;
+    });
+}
 
 /** Replaces each distinct UUID by <0>, <1>, … in order of first appearance. */
 export function normaliseUuids(text: string): string {
-  const seen = new Map<string, number>();
-  return text.replace(UUID_RE, (u) => {
-    if (!seen.has(u)) seen.set(u, seen.size);
-    return `<${seen.get(u)}>`;
-  });
+  return uuidNumberer()(text);
 }
 
 /** Drops the time of vlog lines ("2026-…Z|00002|vsctl|WARN|x" → "00002|vsctl|WARN|x"). */
@@ -31,53 +33,57 @@ export function normaliseVlog(text: string): string {
   return text.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|/gm, '');
 }
 
-interface Block {
-  head: string;
-  children: Block[];
+/** `text` with every UUID masked by one token, as a sort key that ignores UUID values. */
+function masked(text: string): string {
+  return text.replace(UUID_RE, '<uuid>');
 }
 
-const SORTED_HEADS = /^(Bridge|Port|Interface|Controller|Manager) /;
-
-function parseBlocks(lines: string[], start: number, depth: number): [Block[], number] {
-  const blocks: Block[] = [];
-  let i = start;
-  while (i < lines.length) {
-    const level = lines[i].length - lines[i].trimStart().length;
-    if (level < depth) break;
-    const head = lines[i];
-    const [children, next] = parseBlocks(lines, i + 1, level + 1);
-    blocks.push({ head, children });
-    i = next;
-  }
-  return [blocks, i];
+/** `items` sorted by their text with UUIDs masked, ties broken by the text itself. */
+export function sortByMasked(items: string[]): string[] {
+  return items
+    .map((item) => ({ item, key: masked(item) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.item < b.item ? -1 : 1))
+    .map(({ item }) => item);
 }
 
-function blockText(b: Block): string {
-  return [b.head, ...b.children.map(blockText)].join('\n');
+/** Leading spaces of a line. */
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
 }
 
-function sortBlocks(blocks: Block[]): Block[] {
-  const sorted = blocks.map((b) => ({ head: b.head, children: sortBlocks(b.children) }));
-  const kind = (b: Block) => SORTED_HEADS.exec(b.head.trimStart())?.[1];
-  let i = 0;
-  while (i < sorted.length) {
-    const k = kind(sorted[i]);
+/** Keywords of `show` blocks whose order among their siblings follows UUIDs. */
+const SHOW_BLOCKS = /^(Bridge|Port|Interface|Controller|Manager) /;
+
+/**
+ * `show` output lines with every run of sibling blocks of one kind (Bridge, Port, Interface, Controller,
+ * Manager) sorted, recursively: ovs-vsctl walks reference sets in UUID order, which differs between servers.
+ */
+function sortShowLines(lines: string[]): string[] {
+  const blocks: string[][] = [];
+  for (let i = 0; i < lines.length; ) {
+    const indent = indentOf(lines[i] as string);
     let j = i + 1;
-    while (k !== undefined && j < sorted.length && kind(sorted[j]) === k) j++;
-    const run = sorted.slice(i, j).sort((a, b) => (blockText(a) < blockText(b) ? -1 : 1));
-    sorted.splice(i, j - i, ...run);
+    while (j < lines.length && indentOf(lines[j] as string) > indent) j++;
+    blocks.push([lines[i] as string, ...sortShowLines(lines.slice(i + 1, j))]);
     i = j;
   }
-  return sorted;
+  const head = (k: number): string => (blocks[k]?.[0] ?? '').trimStart();
+  const out: string[][] = [];
+  for (let i = 0; i < blocks.length; ) {
+    const kind = SHOW_BLOCKS.exec(head(i))?.[1];
+    let j = i + 1;
+    if (kind !== undefined) while (j < blocks.length && head(j).startsWith(`${kind} `)) j++;
+    const run = blocks.slice(i, j).map((b) => b.join('\n'));
+    for (const b of kind === undefined ? run : sortByMasked(run)) out.push(b.split('\n'));
+    i = j;
+  }
+  return out.flat();
 }
 
 /** `show` output with runs of sibling Bridge/Port/Interface/Controller/Manager blocks sorted (show orders them by UUID). */
 export function sortShow(text: string): string {
-  const lines = text.split('\n');
-  const trailing = lines.at(-1) === '' ? lines.pop() : undefined;
-  const [blocks] = parseBlocks(lines, 0, 0);
-  const out = sortBlocks(blocks).map(blockText).join('\n');
-  return trailing === undefined ? out : `${out}\n`;
+  const trailing = text.endsWith('\n') ? '\n' : '';
+  return sortShowLines((trailing ? text.slice(0, -1) : text).split('\n')).join('\n') + trailing;
 }
 
 /** How to compare outputs whose order depends on UUID values: sort show's blocks, or sort all lines. */
@@ -93,14 +99,35 @@ export function comparable(r: RunResult, opts: CompareOptions = {}): string {
   return normaliseUuids(`${stdout}\n--stderr--\n${normaliseVlog(r.stderr)}\n--status-- ${r.status}`);
 }
 
+/** Which vsctl to run: Open vSwitch's real ovs-vsctl, or `tsovs vsctl`. */
+export type VsctlTool = 'real' | 'tsovs';
+
+/** Runs `vsctl --db=unix:SOCK ARGS…` with `tool` against `server`. */
+export function runVsctl(tool: VsctlTool, server: DbServer, args: string[]): Promise<RunResult> {
+  const common = [`--db=unix:${server.sock}`, ...args];
+  return tool === 'real' ? runCommand('ovs-vsctl', common) : runTsovs(['vsctl', ...common]);
+}
+
 /** Runs the real ovs-vsctl --no-wait against `server`. */
 export function realVsctl(server: DbServer, args: string[]): Promise<RunResult> {
-  return runCommand('ovs-vsctl', [`--db=unix:${server.sock}`, '--no-wait', ...args]);
+  return runVsctl('real', server, ['--no-wait', ...args]);
 }
 
 /** Runs `tsovs vsctl --no-wait` against `server`, with the program name ovs-vsctl uses in its messages. */
-export async function tsovsVsctl(server: DbServer, args: string[]): Promise<RunResult> {
-  return runTsovs(['vsctl', `--db=unix:${server.sock}`, '--no-wait', ...args]);
+export function tsovsVsctl(server: DbServer, args: string[]): Promise<RunResult> {
+  return runVsctl('tsovs', server, ['--no-wait', ...args]);
+}
+
+/** Runs each command line in turn with `tool` against `server`; each must succeed. */
+export async function prepareServer(
+  tool: VsctlTool,
+  server: DbServer,
+  lines: readonly string[][],
+): Promise<void> {
+  for (const args of lines) {
+    const r = await runVsctl(tool, server, args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  }
 }
 
 /** Skip reason for suites that need the real Open vSwitch tools (never skipped under CI=true). */
@@ -118,13 +145,8 @@ export class ServerPair {
 
   /** Starts both servers (each on a fresh, empty database). */
   static async start(): Promise<ServerPair> {
-    const real = await startRealServer();
-    try {
-      return new ServerPair(real, await startTsovsServer());
-    } catch (err) {
-      await real.cleanup();
-      throw err;
-    }
+    const [real, ours] = await startServers(['real', 'tsovs']);
+    return new ServerPair(real as DbServer, ours as DbServer);
   }
 
   /** Runs `args` with the real ovs-vsctl and with tsovs vsctl; both results must compare equal. */
@@ -144,42 +166,3 @@ export class ServerPair {
     await Promise.all([this.real.cleanup(), this.ours.cleanup()]);
   }
 }
-
-// The self-tests run when this file is the test, not again in every file that imports the harness.
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-
-describe('vsctl test harness', { skip: !isMain && 'run from commands-harness.test.ts' }, () => {
-  it('numbers UUIDs in order of appearance', () => {
-    const a = '11111111-1111-1111-1111-111111111111';
-    const b = '22222222-2222-2222-2222-222222222222';
-    assert.equal(normaliseUuids(`${b} ${a} ${b}`), '<0> <1> <0>');
-  });
-
-  it('drops vlog time stamps', () => {
-    assert.equal(normaliseVlog('2026-11-24T00:12:32Z|00002|vsctl|WARN|x\n'), '00002|vsctl|WARN|x\n');
-  });
-
-  it('sorts sibling show blocks of one kind, keeping other lines in place', () => {
-    const text = [
-      'u',
-      '    Bridge b',
-      '        Port q',
-      '        Port p',
-      '            Interface p',
-      '    Bridge a',
-      '    ovs_version: "1"',
-      '',
-    ].join('\n');
-    const want = [
-      'u',
-      '    Bridge a',
-      '    Bridge b',
-      '        Port p',
-      '            Interface p',
-      '        Port q',
-      '    ovs_version: "1"',
-      '',
-    ].join('\n');
-    assert.equal(sortShow(text), want);
-  });
-});

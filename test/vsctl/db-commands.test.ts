@@ -3,30 +3,17 @@
 // compares stdout, stderr and exit status with UUIDs and log timestamps normalised.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  type DbServer,
-  type RunResult,
-  runCommand,
-  runTsovs,
-  startRealServer,
-  startTsovsServer,
-} from '../helpers/daemons.js';
-import { hasBinary } from '../helpers/ovs.js';
+import { type DbServer, type RunResult, runCommand, runTsovs, startServers } from '../helpers/daemons.js';
+import { NEEDS_OVS, normaliseVlog, prepareServer, runVsctl, uuidNumberer } from './compare.js';
 
-const HAVE_OVS = hasBinary('ovs-vsctl') && hasBinary('ovsdb-server');
-const SKIP = HAVE_OVS || process.env.CI === 'true' ? false : 'needs ovs-vsctl and ovsdb-server';
-
-/** Replaces UUIDs by their order of first appearance and log timestamps by TIME. */
+/** What must match of a run: stdout and stderr with UUIDs numbered together and log times dropped, status. */
 function normalise(r: RunResult): { stdout: string; stderr: string; status: number | null } {
-  const names = new Map<string, string>();
-  const uuid = (s: string) =>
-    s
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (u) => {
-        if (!names.has(u)) names.set(u, `<uuid${names.size}>`);
-        return names.get(u) as string;
-      })
-      .replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\|/gm, 'TIME|');
-  return { stdout: uuid(r.stdout), stderr: uuid(r.stderr), status: r.status };
+  const number = uuidNumberer();
+  return {
+    stdout: number(normaliseVlog(r.stdout)),
+    stderr: number(normaliseVlog(r.stderr)),
+    status: r.status,
+  };
 }
 
 const SETUP = [
@@ -59,34 +46,27 @@ const SETUP = [
 ];
 
 /** Runs the real ovs-vsctl and tsovs vsctl, each against its server, with the same arguments. */
-async function both(real: DbServer, ours: DbServer, args: string[]): Promise<[RunResult, RunResult]> {
-  return Promise.all([
-    runCommand('ovs-vsctl', [`--db=unix:${real.sock}`, ...args]),
-    runTsovs(['vsctl', `--db=unix:${ours.sock}`, ...args]),
-  ]);
+function both(real: DbServer, ours: DbServer, args: string[]): Promise<[RunResult, RunResult]> {
+  return Promise.all([runVsctl('real', real, args), runVsctl('tsovs', ours, args)]);
 }
 
-describe('tsovs vsctl database commands match ovs-vsctl', { skip: SKIP }, () => {
+describe('tsovs vsctl database commands match ovs-vsctl', { skip: NEEDS_OVS }, () => {
   let real: DbServer;
   let ours: DbServer;
   let oursOnReal: DbServer;
   let realTwin: DbServer;
 
   before(async () => {
-    [real, ours, oursOnReal, realTwin] = await Promise.all([
-      startRealServer(),
-      startTsovsServer(),
-      startRealServer(),
-      startRealServer(),
+    [real, ours, oursOnReal, realTwin] = (await startServers(['real', 'tsovs', 'real', 'real'])) as [
+      DbServer,
+      DbServer,
+      DbServer,
+      DbServer,
+    ];
+    await Promise.all([
+      ...[real, ours, realTwin].map((s) => prepareServer('real', s, SETUP)),
+      prepareServer('tsovs', oursOnReal, SETUP),
     ]);
-    for (const args of SETUP) {
-      for (const s of [real, ours, realTwin]) {
-        const r = await runCommand('ovs-vsctl', [`--db=unix:${s.sock}`, ...args]);
-        assert.equal(r.status, 0, r.stderr);
-      }
-      const r = await runTsovs(['vsctl', `--db=unix:${oursOnReal.sock}`, ...args]);
-      assert.equal(r.status, 0, r.stderr);
-    }
   });
 
   after(async () => {
@@ -193,10 +173,7 @@ describe('tsovs vsctl database commands match ovs-vsctl', { skip: SKIP }, () => 
       ['--no-wait', '--id=@q', 'create', 'QoS', 'type=x', '--', 'set', 'port', 'p1', 'qos=@q'],
       ['--columns=type', 'list', 'qos'],
     ]) {
-      const [a, b] = await Promise.all([
-        runCommand('ovs-vsctl', [`--db=unix:${realTwin.sock}`, ...args]),
-        runTsovs(['vsctl', `--db=unix:${oursOnReal.sock}`, ...args]),
-      ]);
+      const [a, b] = await both(realTwin, oursOnReal, args);
       assert.deepEqual(normalise(b), normalise(a), args.join(' '));
     }
   });

@@ -5,7 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../src/jsonrpc/json.js';
-import { openSession, ROOT, tsovsArgv } from '../helpers/daemons.js';
+import { openSession, ROOT, type RunResult, runCommand, tsovsArgv } from '../helpers/daemons.js';
+import { sortByMasked, sortShow, UUID_RE as UUID } from './compare.js';
 
 /** How a command line's stdout is put in a canonical order before comparing (see {@link normaliseOutput}). */
 export type OrderMode = 'none' | 'records' | 'bare' | 'table' | 'csv' | 'json' | 'html' | 'show' | 'lines';
@@ -19,12 +20,7 @@ export interface OutputShape {
 }
 
 /** What a finished vsctl printed, and how it ended. */
-export interface VsctlResult {
-  stdout: string;
-  stderr: string;
-  status: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type VsctlResult = RunResult;
 
 /** Splits a command line the way sh does for words: blanks separate, '…' is literal, "…" and \ escape. */
 export function splitCommandLine(line: string): string[] {
@@ -93,26 +89,7 @@ export function substitutePlaceholders(words: string[], uuids: Map<string, strin
 
 /** Runs `cmd ARGS…` with stdin closed; a run still going after `timeoutMs` is killed (SIGKILL). */
 export function runWithDeadline(cmd: string, args: string[], timeoutMs = 15000): Promise<VsctlResult> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((res, rej) => {
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      rej(err);
-    });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      res({ stdout, stderr, status, signal });
-    });
-  });
+  return runCommand(cmd, args, {}, timeoutMs);
 }
 
 /** The newest modification time (ms) of any file under `dir`. */
@@ -141,20 +118,7 @@ export function fastTsovsArgv(): string[] {
 // ---------------------------------------------------------------------------------------------------------
 // Normalisation
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const VLOG_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\|\d+\|/gm;
-
-/** `text` with every UUID masked by one token, as a sort key that ignores UUID values. */
-function masked(text: string): string {
-  return text.replace(UUID, '<uuid>');
-}
-
-function sortByMasked(items: string[]): string[] {
-  return items
-    .map((item) => ({ item, key: masked(item) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.item < b.item ? -1 : 1))
-    .map(({ item }) => item);
-}
 
 /** Records separated by blank lines (list/find's default format and --bare), sorted. */
 function sortRecords(text: string): string {
@@ -231,40 +195,6 @@ function sortJsonRows(text: string): string {
   return `${text.slice(0, open + 1)}${sortByMasked(parsed.items).join(',')}${text.slice(parsed.end)}`;
 }
 
-/** Leading spaces of a line. */
-function indentOf(line: string): number {
-  return line.length - line.trimStart().length;
-}
-
-/** Keywords of `show` blocks whose order among their siblings follows UUIDs. */
-const SHOW_BLOCKS = /^(Bridge|Port|Interface|Controller|Manager) /;
-
-/**
- * `show` output with every run of sibling blocks of one kind (Bridge, Port, Interface, Controller, Manager)
- * sorted, recursively: ovs-vsctl walks reference sets in UUID order, which differs between servers.
- */
-function sortShow(lines: string[]): string[] {
-  const blocks: string[][] = [];
-  for (let i = 0; i < lines.length; ) {
-    const indent = indentOf(lines[i] as string);
-    let j = i + 1;
-    while (j < lines.length && indentOf(lines[j] as string) > indent) j++;
-    blocks.push([lines[i] as string, ...sortShow(lines.slice(i + 1, j))]);
-    i = j;
-  }
-  const head = (k: number): string => (blocks[k]?.[0] ?? '').trimStart();
-  const out: string[][] = [];
-  for (let i = 0; i < blocks.length; ) {
-    const kind = SHOW_BLOCKS.exec(head(i))?.[1];
-    let j = i + 1;
-    if (kind !== undefined) while (j < blocks.length && head(j).startsWith(`${kind} `)) j++;
-    const run = blocks.slice(i, j).map((b) => b.join('\n'));
-    for (const b of kind === undefined ? run : sortByMasked(run)) out.push(b.split('\n'));
-    i = j;
-  }
-  return out.flat();
-}
-
 /** `text` in canonical order under `mode`. */
 export function sortOutput(text: string, mode: OrderMode, shape: OutputShape): string {
   const { headings } = shape;
@@ -285,10 +215,8 @@ export function sortOutput(text: string, mode: OrderMode, shape: OutputShape): s
       return sortHtmlRows(text, headings ? 1 : 0);
     case 'json':
       return sortJsonRows(text);
-    case 'show': {
-      const trailing = text.endsWith('\n') ? '\n' : '';
-      return sortShow((trailing ? text.slice(0, -1) : text).split('\n')).join('\n') + trailing;
-    }
+    case 'show':
+      return sortShow(text);
   }
 }
 

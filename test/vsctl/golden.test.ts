@@ -8,7 +8,7 @@
 // each case.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type DbServer, startRealServer, startTsovsServer } from '../helpers/daemons.js';
+import { type DbServer, startServers } from '../helpers/daemons.js';
 import { hasBinary, requireBinaries } from '../helpers/ovs.js';
 import { casesOf, type GoldenCase, type GoldenScenario, SCENARIOS } from './golden-cases.js';
 import {
@@ -180,15 +180,7 @@ const available = hasBinary('ovs-vsctl') && hasBinary('ovsdb-server') && hasBina
 
 before(async () => {
   if (!available) return;
-  const servers = await Promise.allSettled([
-    startTsovsServer(),
-    startTsovsServer(),
-    startTsovsServer(),
-    startRealServer(),
-  ]);
-  started.push(...servers.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
-  const failed = servers.find((s) => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
+  started.push(...(await startServers(['tsovs', 'tsovs', 'tsovs', 'real'])));
   const [a, b, a2, b2] = await Promise.all(started.map(side));
   ours = { a: a as Side, b: b as Side };
   real = { a: a2 as Side, b: b2 as Side };
