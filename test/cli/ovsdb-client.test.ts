@@ -16,6 +16,7 @@ import {
   waitFor,
 } from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
+import { normaliseUuids } from '../vsctl/compare.js';
 
 const REAL_TOOLS = ['ovsdb-client', 'ovsdb-server', 'ovsdb-tool'];
 const missing = REAL_TOOLS.filter((b) => !hasBinary(b));
@@ -34,15 +35,6 @@ async function both(args: string[]): Promise<{ real: RunResult; ours: RunResult 
     runTsovs(['ovsdb-client', ...args]),
   ]);
   return { real, ours };
-}
-
-/** Replaces each distinct UUID by <uuidN>, numbered in order of first appearance. */
-function normaliseUuids(text: string): string {
-  const seen = new Map<string, string>();
-  return text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (u) => {
-    if (!seen.has(u)) seen.set(u, `<uuid${seen.size + 1}>`);
-    return seen.get(u) as string;
-  });
 }
 
 /** Asserts that both tools exited alike and printed the same stdout (UUIDs normalised). */

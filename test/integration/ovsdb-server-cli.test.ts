@@ -3,7 +3,6 @@
 // its control socket (exit, ovsdb-server/list-dbs, ovsdb-server/compact) driven by `tsovs appctl` and the
 // real ovs-appctl, compared with the real ovsdb-server where Open vSwitch is installed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -23,11 +22,14 @@ import {
 } from '../helpers/daemons.js';
 import { hasBinary, requireBinaries } from '../helpers/ovs.js';
 
-/** What a finished program printed, and how it ended. */
-type Outcome = RunResult;
+/** What a finished program printed, and its exit status (how it ended by signal is not compared here). */
+type Outcome = Omit<RunResult, 'signal'>;
 
-/** Runs a program to completion without blocking the event loop. */
-const run = runCommand;
+/** Runs a program to completion without blocking the event loop (runCommand without the signal). */
+async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  const { stdout, stderr, status } = await runCommand(cmd, args, env);
+  return { stdout, stderr, status };
+}
 
 /** Open vSwitch's log lines ("2026-…|00001|module|LEVEL|…") are not part of what we compare. */
 function withoutLogLines(text: string): string {
