@@ -18,7 +18,13 @@ import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { isJsonObject, type Json, type JsonObject } from '../src/jsonrpc/json.js';
 import type { JsonRpcSession } from '../src/jsonrpc/session.js';
-import { OVS_SCHEMA, openSession, ROOT, waitUntilListening } from '../test/helpers/daemons.js';
+import {
+  OVS_SCHEMA,
+  openSession,
+  ROOT,
+  setExternalIdOp,
+  waitUntilListening,
+} from '../test/helpers/daemons.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Throughput repetitions per server, and how long each lasts. */
@@ -164,18 +170,7 @@ async function transact(session: JsonRpcSession, ops: JsonObject[]): Promise<Jso
  */
 function setKey(key: string, value: number, durable: boolean): JsonObject[] {
   const commit: JsonObject[] = durable ? [{ op: 'commit', durable: true }] : [];
-  return [
-    {
-      op: 'mutate',
-      table: 'Open_vSwitch',
-      where: [],
-      mutations: [
-        ['external_ids', 'delete', ['set', [key]]],
-        ['external_ids', 'insert', ['map', [[key, String(value)]]]],
-      ],
-    },
-    ...commit,
-  ];
+  return [setExternalIdOp(key, String(value)), ...commit];
 }
 
 /** Inserts the Open_vSwitch row every scenario works on. */

@@ -1,11 +1,12 @@
 // Test helpers that start database servers in a private directory: tsovs's (as a child process, through
 // the real CLI) and Open vSwitch's real ovsdb-server, both on a unix socket, killed in cleanup; and the
-// plumbing around them (running a program, polling, connecting).
+// plumbing around them (running a program, polling, connecting, a common transaction operation).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { JsonObject } from '../../src/jsonrpc/json.js';
 import { JsonRpcSession } from '../../src/jsonrpc/session.js';
 
 /** The repository root. */
@@ -246,4 +247,17 @@ export async function startServers(kinds: readonly ServerKind[]): Promise<DbServ
   if (failed === undefined) return settled.map((s) => (s as PromiseFulfilledResult<DbServer>).value);
   await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.cleanup() : undefined)));
   throw failed.reason;
+}
+
+/** The operation that sets one key of Open_vSwitch's external_ids to `value` (as `ovs-vsctl set` does). */
+export function setExternalIdOp(key: string, value: string): JsonObject {
+  return {
+    op: 'mutate',
+    table: 'Open_vSwitch',
+    where: [],
+    mutations: [
+      ['external_ids', 'delete', ['set', [key]]],
+      ['external_ids', 'insert', ['map', [[key, value]]]],
+    ],
+  };
 }

@@ -11,7 +11,14 @@ import { isJsonObject, type Json, type JsonObject } from '../../src/jsonrpc/json
 import type { JsonRpcSession } from '../../src/jsonrpc/session.js';
 import { frameRecord, scanLog } from '../../src/ovsdb/log.js';
 import { makeTxnRecord } from '../../src/ovsdb/log-records.js';
-import { type DbServer, openSession, startTsovsServer, tempDir, waitFor } from '../helpers/daemons.js';
+import {
+  type DbServer,
+  openSession,
+  setExternalIdOp,
+  startTsovsServer,
+  tempDir,
+  waitFor,
+} from '../helpers/daemons.js';
 import { hasBinary } from '../helpers/ovs.js';
 
 const CYCLES = 22;
@@ -197,15 +204,7 @@ async function runClient(
         const key = `c${client}`;
         const { ok } = await transact(session, [
           { op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['next_cfg', '+=', 1]] },
-          {
-            op: 'mutate',
-            table: 'Open_vSwitch',
-            where: [],
-            mutations: [
-              ['external_ids', 'delete', ['set', [key]]],
-              ['external_ids', 'insert', ['map', [[key, String(value)]]]],
-            ],
-          },
+          setExternalIdOp(key, String(value)),
         ]);
         assert.ok(ok, `counter update of ${key} failed`);
         counter.low = value;
