@@ -15,13 +15,11 @@ import {
   tsovsArgv,
   waitFor,
 } from '../helpers/daemons.js';
-import { hasBinary } from '../helpers/ovs.js';
+import { skipUnlessBinaries } from '../helpers/ovs.js';
 import { normaliseUuids } from '../vsctl/compare.js';
 
-const REAL_TOOLS = ['ovsdb-client', 'ovsdb-server', 'ovsdb-tool'];
-const missing = REAL_TOOLS.filter((b) => !hasBinary(b));
 // Under CI the real tools must be installed: no skip there, so a broken install fails.
-const skip = missing.length > 0 && process.env.CI !== 'true' ? `missing ${missing.join(', ')}` : false;
+const skip = skipUnlessBinaries('ovsdb-client', 'ovsdb-server', 'ovsdb-tool');
 
 const SERVERS: { name: string; start: () => Promise<DbServer> }[] = [
   { name: 'tsovs ovsdb-server', start: () => startTsovsServer() },

@@ -8,6 +8,16 @@ export function hasBinary(bin: string): boolean {
 }
 
 /**
+ * A suite's `skip` option for one that needs `bins`: false when they are all there or under CI=true (where a
+ * missing tool must fail, not hide), else a reason naming what is missing.
+ */
+export function skipUnlessBinaries(...bins: string[]): string | false {
+  const missing = bins.filter((b) => !hasBinary(b));
+  if (missing.length === 0 || process.env.CI === 'true') return false;
+  return `missing ${missing.join(', ')} (apt-get install openvswitch-switch)`;
+}
+
+/**
  * Skips the current test when one of `bins` is missing; under CI=true a missing tool is a failure,
  * because CI installs them and a silent skip would hide a broken install step.
  */

@@ -5,7 +5,7 @@
 // normalisers.
 import assert from 'node:assert/strict';
 import { type DbServer, type RunResult, runCommand, runTsovs, startServers } from '../helpers/daemons.js';
-import { hasBinary } from '../helpers/ovs.js';
+import { skipUnlessBinaries } from '../helpers/ovs.js';
 
 /** Any UUID in text (global; use with replace/match). */
 export const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
@@ -131,10 +131,7 @@ export async function prepareServer(
 }
 
 /** Skip reason for suites that need the real Open vSwitch tools (never skipped under CI=true). */
-export const NEEDS_OVS =
-  (hasBinary('ovs-vsctl') && hasBinary('ovsdb-server')) || process.env.CI === 'true'
-    ? false
-    : 'needs the real Open vSwitch tools (apt-get install openvswitch-switch)';
+export const NEEDS_OVS = skipUnlessBinaries('ovs-vsctl', 'ovsdb-server');
 
 /** A real and a tsovs ovsdb-server, prepared alike by running the same commands on both. */
 export class ServerPair {
