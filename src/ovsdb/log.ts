@@ -262,9 +262,13 @@ interface Deferred {
   reject(err: unknown): void;
 }
 
-type AppendItem = { kind: 'append'; data: Buffer; count: number; done: Deferred };
-type ReplaceItem = { kind: 'replace'; data: Buffer; count: number; done: Deferred };
-type QueueItem = AppendItem | ReplaceItem;
+/** A queued write: records appended to the file, or the file replaced by them (online compaction). */
+interface QueueItem {
+  kind: 'append' | 'replace';
+  data: Buffer;
+  count: number;
+  done: Deferred;
+}
 
 /** An open standalone database log: appends are serialized, group-committed and durable when they resolve. */
 export class DbLog {
@@ -370,18 +374,16 @@ export class DbLog {
 
   /** Appends `records` in one write and resolves once they are on disk; concurrent appends share one sync. */
   append(records: readonly JsonObject[]): Promise<void> {
-    let data: Buffer;
-    try {
-      this.checkWritable();
-      data = frameRecords(records);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.enqueue((done) => ({ kind: 'append', data, count: records.length, done }));
+    return this.queueWrite('append', records);
   }
 
   /** Atomically replaces the whole file by `records` (online compaction), after the appends queued before. */
   replace(records: readonly JsonObject[]): Promise<void> {
+    return this.queueWrite('replace', records);
+  }
+
+  /** Frames `records` now (so bad records fail at once) and queues their write. */
+  private queueWrite(kind: 'append' | 'replace', records: readonly JsonObject[]): Promise<void> {
     let data: Buffer;
     try {
       this.checkWritable();
@@ -389,7 +391,7 @@ export class DbLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.enqueue((done) => ({ kind: 'replace', data, count: records.length, done }));
+    return this.enqueue((done) => ({ kind, data, count: records.length, done }));
   }
 
   /** Waits for queued writes, closes the file and releases the lock. */
@@ -425,7 +427,7 @@ export class DbLog {
         const items = this.queue.splice(0, n);
         try {
           if (items[0].kind === 'replace') await this.runReplace(items[0]);
-          else await this.runAppendBatch(items as AppendItem[]);
+          else await this.runAppendBatch(items);
         } catch (err) {
           for (const item of items) item.done.reject(err); // unexpected; settled items ignore this
         }
@@ -435,7 +437,7 @@ export class DbLog {
     }
   }
 
-  private async runAppendBatch(batch: AppendItem[]): Promise<void> {
+  private async runAppendBatch(batch: QueueItem[]): Promise<void> {
     const settle = (err?: unknown) => {
       for (const item of batch) err === undefined ? item.done.resolve() : item.done.reject(err);
     };
@@ -472,7 +474,7 @@ export class DbLog {
     }
   }
 
-  private async runReplace(item: ReplaceItem): Promise<void> {
+  private async runReplace(item: QueueItem): Promise<void> {
     if (this.broken) return item.done.reject(this.broken);
     try {
       const fh = await writeReplacement(this.realPath, item.data, this.io, this.onWarning);
