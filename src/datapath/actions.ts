@@ -1,0 +1,93 @@
+// Datapath actions: the compiled form that translation (src/ofproto) produces and the datapath executes
+// per packet — a Uint32Array of opcodes, each followed by a fixed number of argument words — and their
+// text in Open vSwitch's ODP syntax (`dpctl/dump-flows`): `3,push_vlan(vid=10,pcp=0),4`, `drop`.
+
+/** Output to datapath port: [ACT_OUTPUT, port]. */
+export const ACT_OUTPUT = 1;
+/** Push an 802.1Q/802.1ad tag: [ACT_PUSH_VLAN, tpid << 16 | tci] (tci without the present bit). */
+export const ACT_PUSH_VLAN = 2;
+/** Pop the outer VLAN tag: [ACT_POP_VLAN]. */
+export const ACT_POP_VLAN = 3;
+/** Hand the packet to the slow path: [ACT_USERSPACE, reason] (reason: USERSPACE_* below). */
+export const ACT_USERSPACE = 4;
+
+/** ACT_USERSPACE reasons. */
+export const USERSPACE_SLOW_PATH_STP = 1;
+export const USERSPACE_CONTROLLER = 2;
+
+/** Argument words after each opcode (index = opcode). */
+export const ACTION_ARGS: readonly number[] = [0, 1, 1, 0, 1];
+
+/** Builds an action program; used by translation (slow path: allocation is fine here). */
+export class ActionsBuilder {
+  private readonly words: number[] = [];
+
+  /** Output to a datapath port. */
+  output(port: number): this {
+    this.words.push(ACT_OUTPUT, port);
+    return this;
+  }
+
+  /** Pushes a VLAN tag (tpid 0x8100 for 802.1Q). */
+  pushVlan(tci: number, tpid = 0x8100): this {
+    this.words.push(ACT_PUSH_VLAN, ((tpid << 16) | (tci & 0xefff)) >>> 0);
+    return this;
+  }
+
+  /** Pops the outer VLAN tag. */
+  popVlan(): this {
+    this.words.push(ACT_POP_VLAN);
+    return this;
+  }
+
+  /** Sends the packet to the slow path. */
+  userspace(reason: number): this {
+    this.words.push(ACT_USERSPACE, reason);
+    return this;
+  }
+
+  /** Number of words so far. */
+  get length(): number {
+    return this.words.length;
+  }
+
+  /** The finished program. */
+  build(): Uint32Array {
+    return Uint32Array.from(this.words);
+  }
+}
+
+const USERSPACE_TEXT: Record<number, string> = {
+  [USERSPACE_SLOW_PATH_STP]: 'userspace(pid=0,slow_path(stp))',
+  [USERSPACE_CONTROLLER]:
+    'userspace(pid=0,controller(reason=1,dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535))',
+};
+
+/** ODP text of an action program, as `ovs-appctl dpctl/dump-flows` prints it ("drop" when empty). */
+export function formatActions(actions: Uint32Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < actions.length; i += 1 + ACTION_ARGS[actions[i]]) {
+    const arg = actions[i + 1];
+    switch (actions[i]) {
+      case ACT_OUTPUT:
+        parts.push(String(arg));
+        break;
+      case ACT_PUSH_VLAN: {
+        const tpid = arg >>> 16;
+        const tci = arg & 0xffff;
+        const tp = tpid === 0x8100 ? '' : `tpid=0x${tpid.toString(16)},`;
+        parts.push(`push_vlan(${tp}vid=${tci & 0xfff},pcp=${tci >>> 13})`);
+        break;
+      }
+      case ACT_POP_VLAN:
+        parts.push('pop_vlan');
+        break;
+      case ACT_USERSPACE:
+        parts.push(USERSPACE_TEXT[arg] ?? `userspace(pid=0,userdata(${arg}))`);
+        break;
+      default:
+        parts.push(`unknown(${actions[i]})`);
+    }
+  }
+  return parts.length === 0 ? 'drop' : parts.join(',');
+}

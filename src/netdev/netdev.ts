@@ -1,0 +1,104 @@
+// The Netdev provider interface (Open vSwitch's netdev_class): one implementation per port kind
+// (`system` AF_PACKET, `internal` TAP, `dummy` in memory; tunnels later), registered by type string.
+// The datapath receives batches from a netdev and queues frames to others, then flushes once per batch.
+//
+// Frame memory: a frame lives in a "region" (a native ring or buffer, or plain JS memory with region -1).
+// Every frame is preceded by its 10-byte virtio-net header at `offset - VNET_HDR_LEN`, and at least
+// RX_HEADROOM writable bytes lie before that header, so VLAN tags and tunnel headers are pushed in place.
+
+/** Size of struct virtio_net_hdr (no num_buffers). */
+export const VNET_HDR_LEN = 10;
+/** Writable bytes before a received frame's virtio-net header. */
+export const RX_HEADROOM = 128;
+/** Largest frame a port receives whole (a 64 KiB GSO super-frame plus its Ethernet/VLAN header). */
+export const MAX_FRAME = 65536 + 64;
+/** Region id for frames in plain JS memory (not known to the native addon). */
+export const JS_REGION = -1;
+
+/** A batch of received frames; valid only during the RxHandler call. */
+export interface RxBatch {
+  /** Bytes of the region the frames lie in. */
+  readonly buf: Uint8Array;
+  /** Native region id of `buf`, or JS_REGION. */
+  readonly region: number;
+  /** Offset of each frame's Ethernet header in `buf`. */
+  readonly offsets: Uint32Array;
+  /** Length of each frame (Ethernet header to end, without the virtio-net header). */
+  readonly lengths: Uint32Array;
+  /** Number of frames in this batch. */
+  count: number;
+}
+
+/** Called with each received batch. */
+export type RxHandler = (batch: RxBatch) => void;
+
+/** Interface counters, as Open vSwitch's Interface.statistics names them. */
+export interface NetdevStats {
+  rx_packets: number;
+  rx_bytes: number;
+  rx_dropped: number;
+  rx_errors: number;
+  tx_packets: number;
+  tx_bytes: number;
+  tx_dropped: number;
+  tx_errors: number;
+}
+
+/** One port's device. Methods never throw on the packet path; open errors throw NetdevError. */
+export interface Netdev {
+  /** Device name (the Interface row's name). */
+  readonly name: string;
+  /** Provider type string: 'system', 'internal', 'dummy', ... */
+  readonly type: string;
+  /** Starts delivering received frames to `onRx` (at most one handler). */
+  start(onRx: RxHandler): void;
+  /** Stops delivering frames. */
+  stop(): void;
+  /** Queues one frame (virtio-net header at offset-10) to send; the bytes must stay put until flush(). */
+  enqueue(buf: Uint8Array, region: number, offset: number, length: number): void;
+  /** Sends every queued frame (one system call per batch where the kernel allows). */
+  flush(): void;
+  /** Ethernet address as "aa:bb:cc:dd:ee:ff". */
+  mac(): string;
+  /** MTU in bytes. */
+  mtu(): number;
+  /** Whether the link is up (carrier). */
+  carrier(): boolean;
+  /** Whether the device is administratively up. */
+  adminUp(): boolean;
+  /** Kernel ifindex, or 0 for devices without one. */
+  ifindex(): number;
+  /** Counters (the device's own, plus drops this process made). */
+  stats(): NetdevStats;
+  /** Releases the device (and deletes it when this process created it). */
+  close(): void;
+}
+
+/** A device that cannot be opened: `message` is what the Interface's `error` column says. */
+export class NetdevError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NetdevError';
+  }
+}
+
+/** Creates a netdev of one type; `options` is the Interface row's options column. */
+export type NetdevFactory = (name: string, options: ReadonlyMap<string, string>) => Netdev;
+
+const providers = new Map<string, NetdevFactory>();
+
+/** Registers the factory for an Interface type. */
+export function registerNetdevType(type: string, factory: NetdevFactory): void {
+  providers.set(type, factory);
+}
+
+/** Opens a netdev of `type` (throws NetdevError for an unknown type or a device that cannot be opened). */
+export function openNetdev(type: string, name: string, options: ReadonlyMap<string, string>): Netdev {
+  const factory = providers.get(type === '' ? 'system' : type);
+  if (factory === undefined)
+    throw new NetdevError('EAFNOSUPPORT', `${name}: unsupported interface type ${type}`);
+  return factory(name, options);
+}
