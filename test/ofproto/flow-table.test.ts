@@ -1,0 +1,110 @@
+// The OpenFlow pipeline skeleton: priority order, masked matches, the mask a lookup reports, and
+// translation of rules other than the default NORMAL flow (output, drop) through translateKey.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatActions } from '../../src/datapath/actions.js';
+import { OfBridge } from '../../src/ofproto/bridge.js';
+import { FlowMatch, FlowTable, Pipeline } from '../../src/ofproto/flow-table.js';
+import { translateKey, type XlateEnv } from '../../src/ofproto/xlate.js';
+import { K_DL_TYPE, K_IN_PORT, KEY_WORDS, newFlowKey } from '../../src/packet/flow-key.js';
+import { bridgeSettings, makeKey, portSettings } from './helpers.js';
+
+function match(fields: Record<number, [number, number]>): FlowMatch {
+  const value = new Uint32Array(KEY_WORDS);
+  const mask = new Uint32Array(KEY_WORDS);
+  for (const [word, [v, m]] of Object.entries(fields)) {
+    value[Number(word)] = v;
+    mask[Number(word)] = m;
+  }
+  return new FlowMatch(value, mask);
+}
+
+describe('FlowTable', () => {
+  test('the highest priority match wins; the mask covers every rule tried', () => {
+    const t = new FlowTable();
+    t.add({ priority: 0, match: FlowMatch.catchAll(), actions: [{ type: 'normal' }] });
+    t.add({ priority: 100, match: match({ [K_DL_TYPE]: [0x0806, 0xffff] }), actions: [] });
+    t.add({
+      priority: 50,
+      match: match({ [K_IN_PORT]: [3, 0xffff_ffff] }),
+      actions: [{ type: 'output', port: 1 }],
+    });
+    assert.deepEqual(
+      t.rules().map((r) => r.priority),
+      [100, 50, 0],
+    );
+    const flow = newFlowKey();
+    flow[K_IN_PORT] = 3;
+    flow[K_DL_TYPE] = 0x0800;
+    const wc = new Uint32Array(KEY_WORDS);
+    assert.equal(t.lookup(flow, wc)?.priority, 50);
+    assert.equal(wc[K_DL_TYPE], 0xffff);
+    assert.equal(wc[K_IN_PORT], 0xffff_ffff);
+    flow[K_IN_PORT] = 4;
+    assert.equal(t.lookup(flow, new Uint32Array(KEY_WORDS))?.priority, 0);
+  });
+
+  test('adding an identical match at the same priority replaces the rule', () => {
+    const t = new FlowTable();
+    t.add({ priority: 5, match: FlowMatch.catchAll(), actions: [] });
+    t.add({ priority: 5, match: FlowMatch.catchAll(), actions: [{ type: 'normal' }] });
+    assert.equal(t.rules().length, 1);
+    assert.deepEqual(t.rules()[0].actions, [{ type: 'normal' }]);
+  });
+
+  test('a new bridge has the default flow, priority=0 actions=NORMAL, in table 0', () => {
+    const p = Pipeline.withDefaultFlow();
+    assert.equal(p.tables.length, 1);
+    assert.deepEqual(
+      p.tables[0].rules().map((r) => [r.priority, r.actions]),
+      [[0, [{ type: 'normal' }]]],
+    );
+  });
+});
+
+describe('translating other rules', () => {
+  function env(bridge: OfBridge): XlateEnv {
+    return {
+      inputOf: (dp) => {
+        for (const port of bridge.ports.values()) if (port.settings.dpPort === dp) return { bridge, port };
+        return undefined;
+      },
+      patchPeer: () => undefined,
+      learn: (_br, mac, vlan, port, now) => {
+        bridge.macs.learn(mac, vlan, port, now);
+      },
+      warn: () => {},
+    };
+  }
+
+  test('output:PORT sends to that port with the VLANs unchanged, never to the input port', () => {
+    const br = new OfBridge(bridgeSettings('br0'), () => {});
+    br.putPort(portSettings('p1', 1, 11));
+    br.putPort(portSettings('p2', 2, 12, { tag: 5 }));
+    br.pipeline.table(0).add({
+      priority: 10,
+      match: match({ [K_IN_PORT]: [1, 0xffff_ffff] }),
+      actions: [
+        { type: 'output', port: 2 },
+        { type: 'output', port: 1 },
+        { type: 'output', port: 9 },
+      ],
+    });
+    const key = makeKey({ inPort: 11, src: '00:00:00:00:00:01', dst: '00:00:00:00:00:02', vlan: { vid: 7 } });
+    const r = translateKey(key, 0, env(br));
+    assert.equal(formatActions(r.actions), '12');
+    assert.equal(r.onUsed, undefined, 'no NORMAL, no learning');
+    assert.equal(br.macs.size, 0);
+  });
+
+  test('a rule with no actions drops; a table miss drops', () => {
+    const br = new OfBridge(bridgeSettings('br0'), () => {});
+    br.putPort(portSettings('p1', 1, 11));
+    br.putPort(portSettings('p2', 2, 12));
+    br.pipeline.table(0).add({ priority: 10, match: match({ [K_IN_PORT]: [1, 0xffff_ffff] }), actions: [] });
+    const key = makeKey({ inPort: 11, src: '00:00:00:00:00:01', dst: '00:00:00:00:00:02' });
+    assert.equal(formatActions(translateKey(key, 0, env(br)).actions), 'drop');
+    br.pipeline.tables[0].clear();
+    assert.equal(formatActions(translateKey(key, 0, env(br)).actions), 'drop');
+  });
+});
