@@ -1,7 +1,11 @@
 // Registers every netdev provider by its Interface type string; import this once before openNetdev().
 import { DummyNetdev } from './dummy.js';
+import { InternalNetdev } from './internal.js';
 import { registerNetdevType } from './netdev.js';
+import { SystemNetdev } from './system.js';
 
 registerNetdevType('dummy', (name) => new DummyNetdev(name));
+registerNetdevType('system', (name) => new SystemNetdev(name));
+registerNetdevType('internal', (name) => new InternalNetdev(name));
 
 export { openNetdev, registerNetdevType } from './netdev.js';

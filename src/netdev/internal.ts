@@ -1,0 +1,261 @@
+// The `internal` netdev (Open vSwitch's internal port): a TAP device this process creates, named like the
+// port, through which the host's own stack sits on the bridge. Frames are read into slots of our own region
+// (RX_HEADROOM, then the vnet header, then the frame) and written with one write() each; closing the port
+// deletes the device.
+import { kernelStats, openError, swapDirections, tryIfInfo, zeroStats } from './linux.js';
+import {
+  IFF_RUNNING,
+  IFF_UP,
+  type IfInfo,
+  isNativeError,
+  type NativeAddon,
+  type NativeRegion,
+  native,
+} from './native.js';
+import {
+  JS_REGION,
+  MAX_FRAME,
+  type Netdev,
+  NetdevError,
+  type NetdevStats,
+  RX_HEADROOM,
+  type RxBatch,
+  type RxHandler,
+  VNET_HDR_LEN,
+} from './netdev.js';
+
+/** Frames read per onRx call. */
+const RX_BATCH = 64;
+/** Batches per readable callback (the poll calls again while frames remain). */
+const RX_ROUNDS = 4;
+/** Bytes one read() may fill: the vnet header and the largest frame. */
+const READ_LEN = VNET_HDR_LEN + MAX_FRAME;
+/** One receive slot: headroom, vnet header, frame (rounded to 64 bytes). */
+const RX_SLOT = Math.ceil((RX_HEADROOM + READ_LEN) / 64) * 64;
+const ETH_HLEN = 14;
+/** Descriptors queued before flush() is forced. */
+const TX_QUEUE = 256;
+/** Bytes of the staging region that JS-memory frames are copied into for writing. */
+const TX_STAGING = 64 * READ_LEN;
+
+/** A TAP device created for (and deleted with) a switch port. */
+export class InternalNetdev implements Netdev {
+  readonly type: string = 'internal';
+  private readonly nat: NativeAddon;
+  private readonly fd: number;
+  private readonly index: number;
+  private readonly rxRegion: number;
+  /** Where each read() puts its vnet header. */
+  private readonly readOffsets = new Uint32Array(RX_BATCH);
+  private readonly batch: RxBatch;
+  private onRx: RxHandler | undefined;
+  private poll = -1;
+  private readonly staging: Uint8Array;
+  private readonly stagingRegion: number;
+  private stagingUsed = 0;
+  private readonly txDescs = new Uint32Array(TX_QUEUE * 3);
+  private txCount = 0;
+  private readonly counters = zeroStats();
+  private closed = false;
+
+  constructor(readonly name: string) {
+    this.nat = native();
+    const tap = this.openTap();
+    this.fd = tap.fd;
+    this.index = tap.ifindex;
+    let rx: NativeRegion | undefined;
+    try {
+      this.nat.ifSetUp(name, true);
+      rx = this.nat.regionCreate(RX_BATCH * RX_SLOT);
+      const staging = this.nat.regionCreate(TX_STAGING);
+      this.rxRegion = rx.region;
+      this.batch = {
+        buf: new Uint8Array(rx.buffer),
+        region: rx.region,
+        offsets: new Uint32Array(RX_BATCH),
+        lengths: new Uint32Array(RX_BATCH),
+        count: 0,
+      };
+      this.staging = new Uint8Array(staging.buffer);
+      this.stagingRegion = staging.region;
+    } catch (err) {
+      if (rx !== undefined) this.nat.regionFree(rx.region);
+      this.nat.closeFd(this.fd);
+      throw openError(name, err);
+    }
+    for (let i = 0; i < RX_BATCH; i++) this.readOffsets[i] = i * RX_SLOT + RX_HEADROOM;
+  }
+
+  private openTap(): ReturnType<NativeAddon['tapOpen']> {
+    try {
+      return this.nat.tapOpen(this.name);
+    } catch (err) {
+      const code = isNativeError(err) ? err.code : '';
+      // TUNSETIFF answers EINVAL for a device of that name that is not a TAP, EBUSY for one in use.
+      if (code === 'EINVAL')
+        throw new NetdevError(
+          'EEXIST',
+          `could not open network device ${this.name} (a device of that name exists and is not a TAP)`,
+        );
+      if (code === 'EBUSY')
+        throw new NetdevError('EBUSY', `could not open network device ${this.name} (its TAP is in use)`);
+      throw openError(this.name, err);
+    }
+  }
+
+  start(onRx: RxHandler): void {
+    if (this.closed) return;
+    this.onRx = onRx;
+    if (this.poll < 0) this.poll = this.nat.pollStart(this.fd, this.onReadable);
+  }
+
+  stop(): void {
+    this.onRx = undefined;
+    if (this.poll >= 0) this.nat.pollStop(this.poll);
+    this.poll = -1;
+  }
+
+  private readonly onReadable = (status: number): void => {
+    if (status < 0) {
+      // The TAP reports an error only when its device was deleted under us: nothing more will arrive.
+      this.counters.rx_errors++;
+      this.stop();
+      return;
+    }
+    for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++)
+      if (this.receiveBatch(this.onRx) < RX_BATCH) return;
+  };
+
+  /** Reads up to RX_BATCH frames and hands them to `onRx`; returns how many reads succeeded. */
+  private receiveBatch(onRx: RxHandler): number {
+    const b = this.batch;
+    let n: number;
+    try {
+      n = this.nat.tapRead(this.fd, this.rxRegion, this.readOffsets, b.lengths, RX_BATCH, READ_LEN);
+    } catch (err) {
+      if (!isNativeError(err)) throw err;
+      this.counters.rx_errors++;
+      return 0;
+    }
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const length = b.lengths[i] - VNET_HDR_LEN;
+      if (length < ETH_HLEN) {
+        this.counters.rx_dropped++;
+        continue;
+      }
+      b.offsets[count] = this.readOffsets[i] + VNET_HDR_LEN;
+      b.lengths[count] = length;
+      count++;
+      this.counters.rx_packets++;
+      this.counters.rx_bytes += length;
+    }
+    b.count = count;
+    if (count > 0) onRx(b);
+    return n;
+  }
+
+  enqueue(buf: Uint8Array, region: number, offset: number, length: number): void {
+    if (this.closed || length <= 0 || length > MAX_FRAME) {
+      this.counters.tx_dropped++;
+      return;
+    }
+    if (this.txCount === TX_QUEUE) this.flush();
+    if (region === JS_REGION) {
+      this.enqueueCopy(buf, offset, length);
+      return;
+    }
+    const d = this.txCount * 3;
+    this.txDescs[d] = region;
+    this.txDescs[d + 1] = offset - VNET_HDR_LEN;
+    this.txDescs[d + 2] = length + VNET_HDR_LEN;
+    this.txCount++;
+  }
+
+  /** Copies a frame in JS memory (and its vnet header) into the staging region and queues it from there. */
+  private enqueueCopy(buf: Uint8Array, offset: number, length: number): void {
+    const need = VNET_HDR_LEN + length;
+    if (this.stagingUsed + need > this.staging.length) this.flush();
+    const at = this.stagingUsed;
+    if (offset >= VNET_HDR_LEN) this.staging.set(buf.subarray(offset - VNET_HDR_LEN, offset + length), at);
+    else {
+      this.staging.fill(0, at, at + VNET_HDR_LEN);
+      this.staging.set(buf.subarray(offset, offset + length), at + VNET_HDR_LEN);
+    }
+    this.stagingUsed = Math.ceil((at + need) / 16) * 16;
+    const d = this.txCount * 3;
+    this.txDescs[d] = this.stagingRegion;
+    this.txDescs[d + 1] = at;
+    this.txDescs[d + 2] = need;
+    this.txCount++;
+  }
+
+  flush(): void {
+    const count = this.txCount;
+    if (count === 0) return;
+    let sent = 0;
+    try {
+      sent = this.nat.tapWrite(this.fd, this.txDescs, count);
+    } catch (err) {
+      if (!isNativeError(err)) throw err;
+      this.counters.tx_errors++;
+    }
+    this.counters.tx_packets += sent;
+    this.counters.tx_dropped += count - sent;
+    for (let i = 0; i < sent; i++) this.counters.tx_bytes += this.txDescs[i * 3 + 2] - VNET_HDR_LEN;
+    this.txCount = 0;
+    this.stagingUsed = 0;
+  }
+
+  mac(): string {
+    return this.info()?.mac ?? '00:00:00:00:00:00';
+  }
+
+  mtu(): number {
+    return this.info()?.mtu ?? 0;
+  }
+
+  carrier(): boolean {
+    return ((this.info()?.flags ?? 0) & IFF_RUNNING) !== 0;
+  }
+
+  adminUp(): boolean {
+    return ((this.info()?.flags ?? 0) & IFF_UP) !== 0;
+  }
+
+  ifindex(): number {
+    return this.index;
+  }
+
+  private info(): IfInfo | undefined {
+    return this.closed ? undefined : tryIfInfo(this.name);
+  }
+
+  /** The TAP's kernel counters seen from the switch (the host's tx is our rx), plus our own drops. */
+  stats(): NetdevStats {
+    const k = this.closed ? undefined : kernelStats(this.name);
+    const own = this.counters;
+    if (k === undefined) return { ...own };
+    const s = swapDirections(k);
+    s.rx_dropped += own.rx_dropped;
+    s.rx_errors += own.rx_errors;
+    s.tx_dropped += own.tx_dropped;
+    s.tx_errors += own.tx_errors;
+    return s;
+  }
+
+  /** Counters kept by this process alone (frames it read, wrote and dropped). */
+  ownStats(): NetdevStats {
+    return { ...this.counters };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.stop();
+    this.closed = true;
+    this.txCount = 0;
+    this.nat.closeFd(this.fd);
+    this.nat.regionFree(this.rxRegion);
+    this.nat.regionFree(this.stagingRegion);
+  }
+}

@@ -1,0 +1,155 @@
+// The native addon (native/, C over N-API): loaded on first use from native/build/Release, with a type for
+// each function. The addon only maps system calls; what to do with them is decided by system.ts and
+// internal.ts. Its errors carry `code` (the errno name), `syscall` and `reason` (the strerror text).
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../util/paths.js';
+import { NetdevError } from './netdev.js';
+
+/** Memory made by regionCreate: its id for send calls and the ArrayBuffer over it. */
+export interface NativeRegion {
+  region: number;
+  buffer: ArrayBuffer;
+}
+
+/** An AF_PACKET socket bound to one interface, with its TPACKET_V2 rx ring mapped as a region. */
+export interface PacketSocket {
+  fd: number;
+  region: number;
+  ring: ArrayBuffer;
+  ifindex: number;
+}
+
+/** A TAP device opened (and created, unless it existed as a persistent TAP) by tapOpen. */
+export interface TapDevice {
+  fd: number;
+  ifindex: number;
+  name: string;
+}
+
+/** What the interface ioctls report about a device. */
+export interface IfInfo {
+  ifindex: number;
+  mtu: number;
+  /** "aa:bb:cc:dd:ee:ff" */
+  mac: string;
+  /** IFF_* flags (IFF_UP, IFF_RUNNING, ...). */
+  flags: number;
+}
+
+/** A packet ring's counters since the previous packetStats call. */
+export interface RingStats {
+  packets: number;
+  drops: number;
+}
+
+/** An error thrown by the addon for a failed system call. */
+export interface NativeError extends Error {
+  /** errno name, e.g. 'ENODEV'; 'EINVAL' for bad arguments. */
+  code: string;
+  /** The call that failed, e.g. 'bind(AF_PACKET)'. */
+  syscall?: string;
+  /** strerror text, e.g. 'No such device'. */
+  reason?: string;
+}
+
+/** Called while a polled descriptor is readable: status 0, or a negative libuv error once (poll over). */
+export type ReadableCallback = (status: number) => void;
+
+/** The addon's functions; every one is synchronous and throws NativeError. */
+export interface NativeAddon {
+  /** Page-aligned zeroed memory of at least `size` bytes, usable by id in send calls. */
+  regionCreate(size: number): NativeRegion;
+  /** Detaches the region's ArrayBuffer and unmaps it. */
+  regionFree(region: number): void;
+  /**
+   * An AF_PACKET socket on `ifname` (TPACKET_V2 ring of `frameCount` frames of `frameSize` bytes,
+   * `blockSize / frameSize` of them per ring block; PACKET_VNET_HDR; PACKET_RESERVE `reserve`).
+   */
+  packetOpen(
+    ifname: string,
+    frameSize: number,
+    frameCount: number,
+    reserve: number,
+    blockSize?: number,
+  ): PacketSocket;
+  /** One sendmmsg of `count` (region, offset, length) frames, each starting with its vnet header. */
+  packetSend(fd: number, descs: Uint32Array, count: number): number;
+  /** The ring's counters (PACKET_STATISTICS; reading resets them). */
+  packetStats(fd: number): RingStats;
+  /** Reads and clears a socket's pending error (SO_ERROR): an errno number, 0 for none. */
+  sockError(fd: number): number;
+  /** Creates a TAP with a 10-byte vnet header and checksum/TSO (and USO where possible) offloads. */
+  tapOpen(name: string): TapDevice;
+  /** Reads up to `max` frames, frame i at offsets[i] (slotLen bytes there), its length to lengths[i]. */
+  tapRead(
+    fd: number,
+    region: number,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    max: number,
+    slotLen: number,
+  ): number;
+  /** Writes `count` (region, offset, length) frames, one write() each; returns how many were taken. */
+  tapWrite(fd: number, descs: Uint32Array, count: number): number;
+  /** Watches `fd` for readability on this thread's event loop; returns a handle for pollStop. */
+  pollStart(fd: number, onReadable: ReadableCallback): number;
+  /** Stops a poll; its callback is not called again. */
+  pollStop(handle: number): void;
+  /** Stops polls on fd, unmaps its packet ring (if any) and closes it. */
+  closeFd(fd: number): void;
+  /** ifindex, MTU, MAC and flags of a device (code ENODEV when there is none). */
+  ifInfo(name: string): IfInfo;
+  /** Sets or clears the device's IFF_UP flag. */
+  ifSetUp(name: string, up: boolean): void;
+  /** Sets the device's MTU. */
+  ifSetMtu(name: string, mtu: number): void;
+  /** Sets the device's Ethernet address ("aa:bb:cc:dd:ee:ff"). */
+  ifSetMac(name: string, mac: string): void;
+}
+
+/** IFF_UP: administratively up. */
+export const IFF_UP = 0x1;
+/** IFF_RUNNING: operationally up (carrier). */
+export const IFF_RUNNING = 0x40;
+
+/** Where node-gyp puts the addon, relative to the package root. */
+export const ADDON_PATH = join('native', 'build', 'Release', 'tsovs_native.node');
+
+let addon: NativeAddon | undefined;
+
+/** The addon, loaded on first call; throws NetdevError('ENOTSUP') when it is not built. */
+export function native(): NativeAddon {
+  if (addon !== undefined) return addon;
+  const path = join(packageRoot(), ADDON_PATH);
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (err) {
+    if (isNodeError(err) && err.code === 'MODULE_NOT_FOUND')
+      throw new NetdevError(
+        'ENOTSUP',
+        'the native addon is not built: run `npm install` (needs g++, make, python3)',
+      );
+    throw new NetdevError('ENOTSUP', `the native addon ${path} could not be loaded: ${String(err)}`);
+  }
+  return addon;
+}
+
+/** Whether the addon is built and loads. */
+export function nativeAvailable(): boolean {
+  try {
+    native();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `err` is an error with a string `code` (the addon's, or Node's own). */
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
+}
+
+function isNodeError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && 'code' in err;
+}
