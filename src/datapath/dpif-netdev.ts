@@ -105,7 +105,7 @@ export class NetdevDatapath implements Datapath, ExecutionTarget {
       const usedText = used === 0 ? 'never' : `${((now - used) / 1000).toFixed(3)}s`;
       const flags = this.flows.tcpFlags[fid];
       const flagText = flags === 0 ? '' : `, flags:${formatTcpFlags(flags)}`;
-      return `${formatOdpFlow(f.maskedKey, f.mask)}, packets:${this.flows.packets[fid]}, bytes:${this.flows.bytes[fid]}, used:${usedText}${flagText}, actions:${formatActions(f.actions)}`;
+      return `${formatOdpFlow(f.key, f.mask)}, packets:${this.flows.packets[fid]}, bytes:${this.flows.bytes[fid]}, used:${usedText}${flagText}, actions:${formatActions(f.actions)}`;
     });
   }
 

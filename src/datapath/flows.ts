@@ -6,6 +6,8 @@ import type { XlateResult } from './upcall.js';
 
 /** One flow's slow-path data. */
 export interface FlowInfo {
+  /** The key of the packet that installed the flow (what `dpctl/dump-flows` prints, under the mask). */
+  readonly key: Uint32Array;
   readonly maskedKey: Uint32Array;
   readonly mask: Uint32Array;
   readonly actions: Uint32Array;
@@ -48,6 +50,7 @@ export class FlowStore {
     for (let w = 0; w < KEY_WORDS; w++) maskedKey[w] = key[w] & result.mask[w];
     const subtable = subtableOf(maskedKey, result.mask, fid);
     this.info[fid] = {
+      key: Uint32Array.from(key),
       maskedKey,
       mask: Uint32Array.from(result.mask),
       actions: result.actions,
