@@ -11,6 +11,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'the OVSDB configuration database server',
     load: async () => (await import('./ovsdb-server.js')).run,
   },
+  vswitchd: {
+    summary: 'the switch: bridges and ports from the database (like ovs-vswitchd)',
+    load: async () => (await import('./vswitchd.js')).run,
+  },
   'ovsdb-tool': {
     summary: 'create, compact and inspect database files',
     load: async () => (await import('./ovsdb-tool.js')).run,

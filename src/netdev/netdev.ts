@@ -54,6 +54,11 @@ export interface Netdev {
   start(onRx: RxHandler): void;
   /** Stops delivering frames. */
   stop(): void;
+  /**
+   * Delivers the frames that are ready right now to the rx handler, synchronously (at most a few batches);
+   * returns how many. The datapath calls it after sending, to pick up replies without waiting for a wakeup.
+   */
+  poll?(): number;
   /** Queues one frame (virtio-net header at offset-10) to send; the bytes must stay put until flush(). */
   enqueue(buf: Uint8Array, region: number, offset: number, length: number): void;
   /** Sends every queued frame (one system call per batch where the kernel allows). */

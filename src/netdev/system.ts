@@ -85,7 +85,7 @@ export class SystemNetdev implements Netdev {
   private head = 0;
   private readonly batch: RxBatch;
   private onRx: RxHandler | undefined;
-  private poll = -1;
+  private pollHandle = -1;
   private readonly staging: Uint8Array;
   private readonly stagingRegion: number;
   private stagingUsed = 0;
@@ -156,13 +156,13 @@ export class SystemNetdev implements Netdev {
   start(onRx: RxHandler): void {
     if (this.closed) return;
     this.onRx = onRx;
-    if (this.poll < 0) this.poll = this.nat.pollStart(this.fd, this.onReadable);
+    if (this.pollHandle < 0) this.pollHandle = this.nat.pollStart(this.fd, this.onReadable);
   }
 
   stop(): void {
     this.onRx = undefined;
-    if (this.poll >= 0) this.nat.pollStop(this.poll);
-    this.poll = -1;
+    if (this.pollHandle >= 0) this.nat.pollStop(this.pollHandle);
+    this.pollHandle = -1;
   }
 
   private readonly onReadable = (status: number): void => {
@@ -170,9 +170,18 @@ export class SystemNetdev implements Netdev {
       this.restartPoll();
       return;
     }
-    for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++)
-      if (this.receiveBatch(this.onRx) < RX_BATCH) return;
+    this.poll();
   };
+
+  poll(): number {
+    let n = 0;
+    for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++) {
+      const got = this.receiveBatch(this.onRx);
+      n += got;
+      if (got < RX_BATCH) break;
+    }
+    return n;
+  }
 
   /**
    * After an error (the interface went down: ENETDOWN) libuv stops the poll: clear the socket's error and

@@ -1,0 +1,91 @@
+// What vswitchd writes back to the database, as ovs-vswitchd does: per Interface its ofport, error,
+// admin/link state, MAC, MTU, ifindex, link_resets and (on the statistics timer) statistics; per Bridge
+// its datapath_id and datapath_version; on the Open_vSwitch row cur_cfg, datapath_types and iface_types.
+// Only values that differ from the replica are written, so a pass that changes nothing sends nothing.
+import type { Transaction } from '../ovsdb/client/txn.js';
+import { type DatumInput, toDatum } from '../ovsdb/client/txn.js';
+import type { Atom } from '../ovsdb/types.js';
+import type { Iface, SwitchState } from './switch.js';
+
+/** The netdev datapath's version string, as OVS reports it for datapath_type=netdev. */
+export const DATAPATH_VERSION = '<built-in>';
+
+/** What one status write covers. */
+export interface StatusRequest {
+  /** Also write Interface.statistics. */
+  readonly stats: boolean;
+  /** Write cur_cfg = next_cfg (the configuration in the replica is what the switch now runs). */
+  readonly curCfg: boolean;
+  readonly datapathTypes: readonly string[];
+  readonly ifaceTypes: readonly string[];
+}
+
+/** Adds to `txn` every status column whose value differs from the replica's; returns how many. */
+export function writeStatus(txn: Transaction, sw: SwitchState, req: StatusRequest): number {
+  const w = new ColumnWriter(txn);
+  for (const br of sw.bridges()) {
+    w.set('Bridge', br.uuid, 'datapath_id', br.dpid);
+    w.set('Bridge', br.uuid, 'datapath_version', DATAPATH_VERSION);
+    for (const iface of br.ifaces.values()) {
+      if (iface.uuid === null) continue;
+      const stats = req.stats || !iface.statsWritten;
+      iface.statsWritten = true;
+      for (const [column, value] of ifaceStatus(iface, stats)) w.set('Interface', iface.uuid, column, value);
+    }
+  }
+  const ovs = [...txn.replica.rows('Open_vSwitch').values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1))[0];
+  if (ovs !== undefined) {
+    w.set('Open_vSwitch', ovs.uuid, 'datapath_types', [...req.datapathTypes]);
+    w.set('Open_vSwitch', ovs.uuid, 'iface_types', [...req.ifaceTypes]);
+    const next = ovs.number('next_cfg') ?? 0;
+    if (req.curCfg && (ovs.number('cur_cfg') ?? 0) !== next) {
+      txn.row('Open_vSwitch', ovs.uuid)?.verify('next_cfg');
+      w.set('Open_vSwitch', ovs.uuid, 'cur_cfg', next);
+    }
+  }
+  return w.count;
+}
+
+/** The status columns of one interface (also counts its carrier changes into link_resets). */
+export function ifaceStatus(iface: Iface, withStats: boolean): [string, DatumInput][] {
+  const out: [string, DatumInput][] = [['ofport', iface.ofport]];
+  if (iface.error !== null) {
+    out.push(['error', iface.error]);
+    for (const c of ['admin_state', 'link_state', 'link_resets', 'mac_in_use', 'mtu', 'ifindex'])
+      out.push([c, []]);
+    if (withStats) out.push(['statistics', new Map<Atom, Atom>()]);
+    return out;
+  }
+  out.push(['error', []]);
+  if (iface.netdev === null) {
+    // A patch port: no device, always up (as OVS reports it).
+    out.push(['admin_state', 'up'], ['link_state', 'up'], ['link_resets', 0]);
+    out.push(['mac_in_use', iface.patchMac ?? []], ['mtu', []], ['ifindex', 0]);
+    return out;
+  }
+  const n = iface.netdev;
+  const carrier = n.carrier();
+  if (iface.lastCarrier !== null && iface.lastCarrier !== carrier) iface.linkResets++;
+  iface.lastCarrier = carrier;
+  out.push(['admin_state', n.adminUp() ? 'up' : 'down'], ['link_state', carrier ? 'up' : 'down']);
+  out.push(['link_resets', iface.linkResets], ['mac_in_use', n.mac()], ['mtu', n.mtu()]);
+  out.push(['ifindex', n.ifindex()]);
+  if (withStats) out.push(['statistics', new Map<Atom, Atom>(Object.entries(n.stats()))]);
+  return out;
+}
+
+/** Writes columns that differ from the replica's values (reads nothing through the transaction). */
+class ColumnWriter {
+  count = 0;
+
+  constructor(private readonly txn: Transaction) {}
+
+  set(table: string, uuid: string, column: string, value: DatumInput): void {
+    const base = this.txn.replica.row(table, uuid);
+    if (base === undefined || !base.data.has(column)) return;
+    const datum = toDatum(base.columnType(column), value);
+    if (base.get(column).equals(datum)) return;
+    this.txn.row(table, uuid)?.set(column, datum);
+    this.count++;
+  }
+}
