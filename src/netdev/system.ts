@@ -93,6 +93,8 @@ export class SystemNetdev implements Netdev {
   private txCount = 0;
   private readonly counters = zeroStats();
   private closed = false;
+  /** True while a batch is being handed to the rx handler. */
+  private receiving = false;
   private readonly index: number;
 
   constructor(
@@ -174,11 +176,19 @@ export class SystemNetdev implements Netdev {
   };
 
   poll(): number {
+    // A poll from inside our own rx handler (the datapath re-polling after a send) must not touch the
+    // frames of the batch still being handled: they are not given back to the kernel yet.
+    if (this.receiving) return 0;
+    this.receiving = true;
     let n = 0;
-    for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++) {
-      const got = this.receiveBatch(this.onRx);
-      n += got;
-      if (got < RX_BATCH) break;
+    try {
+      for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++) {
+        const got = this.receiveBatch(this.onRx);
+        n += got;
+        if (got < RX_BATCH) break;
+      }
+    } finally {
+      this.receiving = false;
     }
     return n;
   }
