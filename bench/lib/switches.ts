@@ -160,8 +160,7 @@ export class OpenVswitch implements SwitchUnderTest {
 /** tsovs, run from source: `tsovs start` with TSOVS_RUNDIR private, then `tsovs vsctl add-br/add-port`. */
 export class Tsovs implements SwitchUnderTest {
   readonly label = 'tsovs';
-  readonly how =
-    'tsovs start (bin/tsovs.js, compiled) in a private TSOVS_RUNDIR, br0 + both veth ends';
+  readonly how = 'tsovs start (bin/tsovs.js, compiled) in a private TSOVS_RUNDIR, br0 + both veth ends';
   private dir: Rundir | undefined;
 
   /** argv that runs the compiled tsovs CLI (`npm run bench` builds it first). */
