@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, pingOnce, pingRun, ppsRun, tcpRun, writeTrafgenConfig } from './lib/measure.js';
+import { median, pingOnce, pingRun, ppsRun, tcpRun, warmUp, writeTrafgenConfig } from './lib/measure.js';
 import { errorText, haveCommand, janitor, run, waitUntil } from './lib/proc.js';
 import { LinuxBridge, OpenVswitch, type SwitchUnderTest, Tsovs } from './lib/switches.js';
 import { Topology } from './lib/topology.js';
@@ -21,6 +21,8 @@ const TCP_SECONDS = QUICK ? 1 : 3;
 const PPS_SECONDS = QUICK ? 1 : 2;
 const PPS_WARMUP_MS = QUICK ? 300 : 500;
 const PINGS = QUICK ? 50 : 200;
+/** Flood-ping echoes sent through every switch before it is measured (see warmUp). */
+const WARMUP_PINGS = 5000;
 
 /** The figures, in table order. */
 const FIGURES = [
@@ -124,6 +126,7 @@ async function benchRound(topo: Topology, col: Column, trafgenConfig: string, ro
   try {
     await col.sw.setup(topo);
     await waitUntil(() => pingOnce(topo), 15000, 'A to ping B through the switch');
+    await warmUp(topo, WARMUP_PINGS);
     await measureOnce(topo, trafgenConfig, col);
   } catch (err) {
     process.stderr.write(`    ${col.sw.label} failed: ${errorText(err)}\n`);

@@ -164,6 +164,17 @@ export async function pingOnce(topo: Topology): Promise<boolean> {
   return r.status === 0;
 }
 
+/**
+ * Warm-up traffic before any figure is taken, the same for every switch: a flood ping of `count` echoes.
+ * A daemon that has just started (tsovs: V8 compiles its per-packet code once it is hot) would otherwise
+ * be measured cold, which says nothing about a switch that has been running for a while.
+ */
+export async function warmUp(topo: Topology, count: number): Promise<void> {
+  await run([...topo.exec(topo.a), 'ping', '-n', '-f', '-q', '-c', String(count), '-W', '1', ADDR_B], {
+    timeoutMs: 30000,
+  });
+}
+
 /** The median of a non-empty list. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -171,8 +171,23 @@ describe('native addon', { skip }, () => {
     assert.match(r.stderr, /boom from the callback/);
   });
 
-  test('packetOpen without CAP_NET_RAW throws EPERM', { skip: isRoot() && 'running as root' }, () => {
-    assert.throws(() => native().packetOpen('lo', 69632, 16, 128), { code: 'EPERM' });
+  test('packetOpen without CAP_NET_RAW throws EPERM', () => {
+    if (!isRoot()) {
+      assert.throws(() => native().packetOpen('lo', 69632, 16, 128), { code: 'EPERM' });
+      return;
+    }
+    // As root, try it in a child process whose capability bounding set lacks CAP_NET_RAW.
+    const script = `
+      const nat = require(${JSON.stringify(join(packageRoot(), ADDON_PATH))});
+      try { nat.packetOpen('lo', 69632, 16, 128); console.log('opened'); } catch (e) { console.log(e.code); }
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      timeout: 10000,
+    });
+    assert.equal(r.stdout.trim(), 'EPERM', r.stderr);
   });
 
   test('packetSend skips the frames the kernel rejects and sends the rest', async (t) => {
