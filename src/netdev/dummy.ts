@@ -42,7 +42,7 @@ export class DummyNetdev implements Netdev {
 
   constructor(
     readonly name: string,
-    private readonly address = dummyMac(name),
+    private address = dummyMac(name),
     private readonly mtuBytes = 1500,
   ) {}
 
@@ -109,6 +109,10 @@ export class DummyNetdev implements Netdev {
 
   mac(): string {
     return this.address;
+  }
+
+  setMac(mac: string): void {
+    this.address = mac;
   }
 
   mtu(): number {

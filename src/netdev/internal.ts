@@ -230,6 +230,15 @@ export class InternalNetdev implements Netdev {
     return this.info()?.mac ?? '00:00:00:00:00:00';
   }
 
+  setMac(mac: string): void {
+    try {
+      this.nat.ifSetMac(this.name, mac);
+    } catch (err) {
+      if (!isNativeError(err)) throw err;
+      this.counters.tx_errors++;
+    }
+  }
+
   mtu(): number {
     return this.info()?.mtu ?? 0;
   }

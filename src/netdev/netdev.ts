@@ -65,6 +65,8 @@ export interface Netdev {
   flush(): void;
   /** Ethernet address as "aa:bb:cc:dd:ee:ff". */
   mac(): string;
+  /** Sets the Ethernet address (devices whose address this process may choose: internal, dummy). */
+  setMac?(mac: string): void;
   /** MTU in bytes. */
   mtu(): number;
   /** Whether the link is up (carrier). */

@@ -337,11 +337,10 @@ export class SwitchState {
   /** The bridge's MAC and datapath ID (OVS's bridge_pick_local_hw_addr and bridge_pick_datapath_id). */
   private pickIdentity(br: Bridge): void {
     const mac = br.hwaddr ?? lowestUniversalMac(br) ?? macFromUuid(br.uuid);
-    if (mac !== br.mac) {
-      br.mac = mac;
-      const local = br.ifaces.get(br.name)?.netdev as (Netdev & { setMac?(m: string): void }) | undefined;
-      local?.setMac?.(mac);
-    }
+    br.mac = mac;
+    // The bridge's own port carries the bridge's MAC, as in OVS (also after it was reopened).
+    const local = br.ifaces.get(br.name)?.netdev;
+    if (local !== undefined && local !== null && local.mac() !== mac) local.setMac?.(mac);
     const dpid = br.dpidOption ?? `0000${mac.replaceAll(':', '')}`;
     if (dpid !== br.dpid) this.log.info(`bridge ${br.name}: using datapath ID ${dpid}`);
     br.dpid = dpid;

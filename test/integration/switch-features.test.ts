@@ -167,6 +167,9 @@ describe('the switch on real namespaces', { concurrency: false }, () => {
       assert.ok(await pingOnce(sl.sw, '10.0.0.1'), 'the host side reaches the namespace');
       const mac = (await sl.vsctl('get', 'Interface', 'br0', 'mac_in_use')).trim();
       assert.equal(mac, `"${await macOf(sl.sw, 'br0')}"`);
+      // As in OVS, the bridge's own port carries the bridge's MAC, the one its datapath ID is made from.
+      const dpid = (await sl.vsctl('get', 'Bridge', 'br0', 'datapath_id')).trim();
+      assert.equal(dpid, `"0000${mac.slice(1, -1).replaceAll(':', '')}"`);
     }));
 
   it('reports a missing device in its error column while the others forward, and recovers when it appears', (t) =>
