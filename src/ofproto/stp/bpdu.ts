@@ -130,7 +130,8 @@ function writeBpdu(bpdu: Bpdu, view: DataView): void {
   view.setUint8(OFF_TYPE, bpdu.type === 'tcn' ? BPDU_TYPE_TCN : BPDU_TYPE_CONFIG);
   if (bpdu.type === 'tcn') return;
   const flags =
-    (bpdu.topologyChange ? FLAG_TOPOLOGY_CHANGE : 0) | (bpdu.topologyChangeAck ? FLAG_TOPOLOGY_CHANGE_ACK : 0);
+    (bpdu.topologyChange ? FLAG_TOPOLOGY_CHANGE : 0) |
+    (bpdu.topologyChangeAck ? FLAG_TOPOLOGY_CHANGE_ACK : 0);
   view.setUint8(OFF_FLAGS, flags);
   view.setBigUint64(OFF_ROOT_ID, BigInt.asUintN(64, bpdu.rootId));
   view.setUint32(OFF_ROOT_PATH_COST, bpdu.rootPathCost >>> 0);
@@ -167,14 +168,20 @@ export function parseStpFrame(frame: Uint8Array, offset: number, length: number)
     return new StpParseError('runt', `frame bounds ${offset}+${length} exceed ${frame.length} bytes`);
   }
   if (length < ETH_HEADER_LEN + LLC_HEADER_LEN) return new StpParseError('runt', `runt ${length}-byte frame`);
-  if (!hasStpDestination(frame, offset)) return new StpParseError('not-stp-address', 'not sent to 01:80:c2:00:00:00');
+  if (!hasStpDestination(frame, offset))
+    return new StpParseError('not-stp-address', 'not sent to 01:80:c2:00:00:00');
   const lengthField = (frame[offset + 12] << 8) | frame[offset + 13];
-  if (lengthField > 1500) return new StpParseError('not-llc', `EtherType 0x${lengthField.toString(16)}, not 802.3`);
+  if (lengthField > 1500)
+    return new StpParseError('not-llc', `EtherType 0x${lengthField.toString(16)}, not 802.3`);
   if (lengthField > length - ETH_HEADER_LEN) {
-    return new StpParseError('truncated', `length field ${lengthField} exceeds ${length - ETH_HEADER_LEN} bytes`);
+    return new StpParseError(
+      'truncated',
+      `length field ${lengthField} exceeds ${length - ETH_HEADER_LEN} bytes`,
+    );
   }
   const llc = offset + ETH_HEADER_LEN;
-  if (lengthField < LLC_HEADER_LEN || !hasStpLlc(frame, llc)) return new StpParseError('bad-llc', 'not LLC 42/42/03');
+  if (lengthField < LLC_HEADER_LEN || !hasStpLlc(frame, llc))
+    return new StpParseError('bad-llc', 'not LLC 42/42/03');
   return parseBpdu(frame, llc + LLC_HEADER_LEN, lengthField - LLC_HEADER_LEN);
 }
 

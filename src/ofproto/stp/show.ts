@@ -1,8 +1,9 @@
 // The text of `ovs-appctl stp/show [BRIDGE]` in Open vSwitch 3.1's layout (lib/stp.c), from Stp engines;
 // the unixctl layer registers the command and passes in the bridges that run STP.
+
+import { formatStpMac } from './status.js';
 import type { Stp } from './stp.js';
 import { StpError } from './stp.js';
-import { formatStpMac } from './status.js';
 
 /** printf's "%-W.Ps": at most `precision` characters, left-justified in `width`. */
 function column(text: string, width: number, precision: number): string {

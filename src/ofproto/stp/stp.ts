@@ -1,6 +1,6 @@
 // The IEEE 802.1D-1998 (clause 8) Spanning Tree protocol engine for one bridge, with no I/O: time comes in
 // through tick()/receiveBpdu() and BPDUs leave through the sendBpdu callback (bpdu.ts has the wire format).
-import type { Bpdu, ConfigBpdu } from './bpdu.js';
+import { type Bpdu, type ConfigBpdu, isStpParseError, parseStpFrame } from './bpdu.js';
 
 /** Port states of 802.1D 8.4. */
 export type StpState = 'disabled' | 'blocking' | 'listening' | 'learning' | 'forwarding';
@@ -23,7 +23,11 @@ const MESSAGE_AGE_INCREMENT = 1;
 const HOLD_TIME = msToTicks(1000);
 
 /** Error codes of the engine's control-plane calls. */
-export type StpErrorCode = 'STP_NO_SUCH_PORT' | 'STP_PORT_EXISTS' | 'STP_INVALID_ARGUMENT' | 'STP_NO_SUCH_BRIDGE';
+export type StpErrorCode =
+  | 'STP_NO_SUCH_PORT'
+  | 'STP_PORT_EXISTS'
+  | 'STP_INVALID_ARGUMENT'
+  | 'STP_NO_SUCH_BRIDGE';
 
 /** A misuse of the engine's API (bad port number, value out of range); BPDUs never cause one. */
 export class StpError extends Error {
@@ -56,7 +60,7 @@ export interface StpOptions {
 export interface StpPortOptions {
   /** Port priority, 0-255 (default 128). */
   priority?: number;
-  /** Path cost, 1-65535; default from speedMbps. */
+  /** Path cost, 0-65535 (OVS takes any 16-bit value); default from speedMbps. */
   pathCost?: number;
   /** Link speed used for the default path cost; OVS 3.1 assumes 10 Gb/s when unknown. */
   speedMbps?: number;
@@ -162,7 +166,7 @@ export function stpLearnInState(state: StpState): boolean {
 }
 
 function clamp(x: number, min: number, max: number): number {
-  return x < min ? min : x > max ? max : x;
+  return Math.min(Math.max(x, min), max);
 }
 
 function checkRange(what: string, value: number, min: number, max: number): void {
@@ -339,12 +343,19 @@ export class Stp {
   /** Adds port `portNo` (1-255); it starts blocking if enabled, else disabled. */
   addPort(portNo: number, options: StpPortOptions = {}): void {
     checkRange('STP port number', portNo, 1, STP_MAX_PORTS);
-    if (this.portTable.has(portNo)) throw new StpError('STP_PORT_EXISTS', `STP port ${portNo} already exists`);
+    if (this.portTable.has(portNo))
+      throw new StpError('STP_PORT_EXISTS', `STP port ${portNo} already exists`);
     const priority = options.priority ?? STP_DEFAULT_PORT_PRIORITY;
     checkRange('port priority', priority, 0, 255);
     const cost = options.pathCost ?? stpCostFromSpeed(options.speedMbps ?? 10000);
-    checkRange('path cost', cost, 1, 65535);
-    const p = new StpPort(portNo, options.name ?? String(portNo), (priority << 8) | portNo, cost, this.lastTick);
+    checkRange('path cost', cost, 0, 65535);
+    const p = new StpPort(
+      portNo,
+      options.name ?? String(portNo),
+      (priority << 8) | portNo,
+      cost,
+      this.lastTick,
+    );
     this.becomeDesignatedPort(p);
     this.portTable.set(portNo, p);
     this.portList = [...this.portTable.values()].sort((a, b) => a.portNo - b.portNo);
@@ -443,9 +454,9 @@ export class Stp {
     }
   }
 
-  /** Sets the path cost of port `portNo` (stp-path-cost), 1-65535. */
+  /** Sets the path cost of port `portNo` (stp-path-cost), 0-65535. */
   setPathCost(portNo: number, cost: number): void {
-    checkRange('path cost', cost, 1, 65535);
+    checkRange('path cost', cost, 0, 65535);
     const p = this.port(portNo);
     if (p.pathCost === cost) return;
     p.pathCost = cost;
@@ -498,6 +509,13 @@ export class Stp {
     p.rxCount++;
     if (bpdu.type === 'tcn') this.receivedTcnBpdu(p);
     else this.receivedConfigBpdu(p, bpdu);
+  }
+
+  /** Parses and processes a whole received STP frame; a malformed one is counted in errorCount and dropped. */
+  receiveFrame(portNo: number, frame: Uint8Array, offset: number, length: number, now: number): void {
+    const bpdu = parseStpFrame(frame, offset, length);
+    if (isStpParseError(bpdu)) this.countError(portNo);
+    else this.receiveBpdu(portNo, bpdu, now);
   }
 
   /** Counts a malformed BPDU received on port `portNo` (stp_error_count); it is otherwise ignored. */

@@ -156,7 +156,11 @@ describe('STP BPDU codec', () => {
 
   it('never throws on random or mutated frames (fuzz)', () => {
     const random = seededRandom(0x5eed);
-    const seeds = [LINUX_BRIDGE_CONFIG, SWITCH_CONFIG_PADDED, encodeStpFrame('02:00:00:00:00:01', { type: 'tcn' })];
+    const seeds = [
+      LINUX_BRIDGE_CONFIG,
+      SWITCH_CONFIG_PADDED,
+      encodeStpFrame('02:00:00:00:00:01', { type: 'tcn' }),
+    ];
     for (let i = 0; i < 20000; i++) {
       const frame = i % 2 ? mutate(seeds[i % seeds.length], random) : randomBytes(random, random() * 80);
       const offset = Math.floor(random() * 3);

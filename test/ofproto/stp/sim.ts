@@ -101,7 +101,7 @@ export class SimNetwork {
   private transmit(from: End, bpdu: Bpdu): void {
     this.sent.push({ at: this.now, from, bpdu });
     const link = this.links.find((l) => sameEnd(l.a, from) || sameEnd(l.b, from));
-    if (!link || !link.up) return;
+    if (!link?.up) return;
     const to = sameEnd(link.a, from) ? link.b : link.a;
     this.queue.push({ to, bytes: encodeStpFrame(fakeMac(from), bpdu) });
   }

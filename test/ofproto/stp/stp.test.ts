@@ -2,7 +2,8 @@
 // blocked, reconverges after a link failure and repair, propagates topology changes, and obeys its knobs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Stp, StpError, type StpRole, type StpState } from '../../../src/ofproto/stp/stp.js';
+import { encodeStpFrame } from '../../../src/ofproto/stp/bpdu.js';
+import { Stp, StpError, type StpState } from '../../../src/ofproto/stp/stp.js';
 import { type Link, SimNetwork, stpId } from './sim.js';
 
 const FD = 15000;
@@ -23,7 +24,8 @@ function triangle(): { net: SimNetwork; ab: Link; bc: Link; ca: Link } {
 function view(net: SimNetwork): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, stp] of net.bridges) {
-    for (const port of stp.portNumbers()) out[`${name}.${port}`] = `${stp.portRole(port)}/${stp.portState(port)}`;
+    for (const port of stp.portNumbers())
+      out[`${name}.${port}`] = `${stp.portRole(port)}/${stp.portState(port)}`;
   }
   return out;
 }
@@ -68,7 +70,12 @@ describe('802.1D STP: the seed triangle', () => {
     const forwarding = ['A.1', 'A.2', 'B.1', 'B.2', 'C.2'];
     const seen: string[] = [];
     const a = net.bridge('A');
-    const stp = new Stp({ bridgeId: stpId(0x8000, 1), now: 0, sendBpdu: () => {}, onPortStateChange: (_p, s) => seen.push(s) });
+    const stp = new Stp({
+      bridgeId: stpId(0x8000, 1),
+      now: 0,
+      sendBpdu: () => {},
+      onPortStateChange: (_p, s) => seen.push(s),
+    });
     stp.addPort(1);
     assert.deepEqual(seen, ['blocking', 'listening']);
     net.run(1500);
@@ -175,7 +182,9 @@ describe('802.1D STP: topology change', () => {
     net.run(2 * FD);
     assert.equal(l.portState(3), 'forwarding');
     const sentNow = net.sent.slice(start);
-    const tcnFrom = sentNow.filter((s) => s.bpdu.type === 'tcn').map((s) => `${s.from.bridge}.${s.from.port}`);
+    const tcnFrom = sentNow
+      .filter((s) => s.bpdu.type === 'tcn')
+      .map((s) => `${s.from.bridge}.${s.from.port}`);
     assert.deepEqual([...new Set(tcnFrom)], ['L.1', 'M.1']);
     const acks = sentNow.filter((s) => s.bpdu.type === 'config' && s.bpdu.topologyChangeAck);
     assert.deepEqual([...new Set(acks.map((s) => s.from.bridge))].sort(), ['M', 'R']);
@@ -335,13 +344,34 @@ describe('802.1D STP: knobs', () => {
       }
       return 'no error';
     };
-    assert.equal(code(() => stp.addPort(1)), 'STP_PORT_EXISTS');
-    assert.equal(code(() => stp.addPort(256)), 'STP_INVALID_ARGUMENT');
-    assert.equal(code(() => stp.addPort(0)), 'STP_INVALID_ARGUMENT');
-    assert.equal(code(() => stp.portState(9)), 'STP_NO_SUCH_PORT');
-    assert.equal(code(() => stp.setPathCost(1, 0)), 'STP_INVALID_ARGUMENT');
-    assert.equal(code(() => stp.setPortPriority(1, 256)), 'STP_INVALID_ARGUMENT');
-    assert.equal(code(() => stp.setBridgePriority(65536)), 'STP_INVALID_ARGUMENT');
+    assert.equal(
+      code(() => stp.addPort(1)),
+      'STP_PORT_EXISTS',
+    );
+    assert.equal(
+      code(() => stp.addPort(256)),
+      'STP_INVALID_ARGUMENT',
+    );
+    assert.equal(
+      code(() => stp.addPort(0)),
+      'STP_INVALID_ARGUMENT',
+    );
+    assert.equal(
+      code(() => stp.portState(9)),
+      'STP_NO_SUCH_PORT',
+    );
+    assert.equal(
+      code(() => stp.setPathCost(1, 65536)),
+      'STP_INVALID_ARGUMENT',
+    );
+    assert.equal(
+      code(() => stp.setPortPriority(1, 256)),
+      'STP_INVALID_ARGUMENT',
+    );
+    assert.equal(
+      code(() => stp.setBridgePriority(65536)),
+      'STP_INVALID_ARGUMENT',
+    );
   });
 
   it('a removed port stops taking part, and its peer takes over', () => {
@@ -404,19 +434,29 @@ describe('802.1D STP: malformed and stray BPDUs', () => {
     stp.setPortEnabled(1, true);
     stp.receiveBpdu(1, { ...stale, messageAge: 0 }, 30);
     assert.equal(stp.designatedRoot, stpId(0x1000, 1));
-    assert.equal(stp.portRole(1) satisfies StpRole, 'root');
+    assert.equal(stp.portRole(1), 'root');
+  });
+
+  it('receiveFrame parses wire frames, counting the malformed ones', () => {
+    const stp = new Stp({ bridgeId: stpId(0x8000, 5), now: 0, sendBpdu: () => {} });
+    stp.addPort(1);
+    const ring = new Uint8Array(128);
+    ring.set(encodeStpFrame('02:00:00:00:00:09', { type: 'tcn' }), 40);
+    stp.receiveFrame(1, ring, 40, 60, 10);
+    stp.receiveFrame(1, ring, 0, 60, 20);
+    assert.deepEqual([stp.portInfo(1).rxCount, stp.portInfo(1).errorCount], [1, 1]);
   });
 
   it('sends at most one Configuration BPDU per second per port (hold time)', () => {
     const sent: number[] = [];
-    let now = 0;
-    const stp = new Stp({ bridgeId: stpId(0x8000, 1), now, sendBpdu: (port) => sent.push(port) });
+    const stp = new Stp({ bridgeId: stpId(0x8000, 1), now: 0, sendBpdu: (port) => sent.push(port) });
     stp.addPort(1);
-    stp.tick((now += 10));
+    stp.tick(10);
     assert.equal(sent.length, 1);
-    for (let i = 0; i < 5; i++) stp.receiveBpdu(1, { type: 'tcn' }, (now += 10));
+    // Each TCN asks for an acknowledging Configuration BPDU; within the hold time they are held back.
+    for (let t = 20; t <= 60; t += 10) stp.receiveBpdu(1, { type: 'tcn' }, t);
     assert.equal(sent.length, 1);
-    stp.tick((now += 1000));
+    stp.tick(1060);
     assert.equal(sent.length, 2);
   });
 });
