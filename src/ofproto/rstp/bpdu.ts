@@ -211,7 +211,8 @@ export function parseBpdu(bytes: Uint8Array): Bpdu | BpduParseError {
     return parseRst(view, flags);
   }
   if (type === BPDU_TYPE_CONFIG) {
-    if (bytes.length < CONFIG_BPDU_SIZE) return parseError('truncated', `Config BPDU of ${bytes.length} bytes`);
+    if (bytes.length < CONFIG_BPDU_SIZE)
+      return parseError('truncated', `Config BPDU of ${bytes.length} bytes`);
     return { type: 'config', ...readBody(view), tc: (flags & FLAG_TC) !== 0, tca: (flags & FLAG_TCA) !== 0 };
   }
   return parseError('bad-type', `unknown BPDU type 0x${type.toString(16).padStart(2, '0')}`);

@@ -103,7 +103,13 @@ export interface PortSettings {
 
 /** The bridge's own priority vector: it as root, at cost 0 (17.18.3). */
 export function bridgePriority(bridgeId: bigint): PriorityVector {
-  return { rootId: bridgeId, rootPathCost: 0, designatedBridgeId: bridgeId, designatedPortId: 0, bridgePortId: 0 };
+  return {
+    rootId: bridgeId,
+    rootPathCost: 0,
+    designatedBridgeId: bridgeId,
+    designatedPortId: 0,
+    bridgePortId: 0,
+  };
 }
 
 /** A new port in its initial (BEGIN) state; `enabled` is applied by the caller. */
@@ -123,16 +129,43 @@ export function createPort(bridge: RstpBridge, portNo: number, s: PortSettings):
     role: 'disabled',
     selectedRole: 'disabled',
     reselect: true,
-    ...{ updtInfo: false, learn: false, forward: false, proposing: false, proposed: false },
-    ...{ agree: false, agreed: false, sync: false, synced: false, reRoot: false, disputed: false },
-    ...{ newInfo: false, sendRstp: bridge.rstpVersion, rcvdRstp: false, rcvdStp: false, mcheck: false },
+    updtInfo: false,
+    learn: false,
+    forward: false,
+    proposing: false,
+    proposed: false,
+    agree: false,
+    agreed: false,
+    sync: false,
+    synced: false,
+    reRoot: false,
+    disputed: false,
+    newInfo: false,
+    sendRstp: bridge.rstpVersion,
+    rcvdRstp: false,
+    rcvdStp: false,
+    mcheck: false,
     migration: 'checking',
     tcState: 'inactive',
-    ...{ rcvdTc: false, rcvdTcn: false, rcvdTcAck: false, tcProp: false, tcAck: false, txCount: 0 },
-    ...{ fdWhile: 0, rrWhile: 0, rbWhile: 0, tcWhile: 0, helloWhen: 0, rcvdInfoWhile: 0 },
-    ...{ mdelayWhile: 0, edgeDelayWhile: 0 },
+    rcvdTc: false,
+    rcvdTcn: false,
+    rcvdTcAck: false,
+    tcProp: false,
+    tcAck: false,
+    txCount: 0,
+    fdWhile: ms(bridge.bridgeTimes.maxAge),
+    rrWhile: 0,
+    rbWhile: 0,
+    tcWhile: 0,
+    helloWhen: 0,
+    rcvdInfoWhile: 0,
+    mdelayWhile: 0,
+    edgeDelayWhile: 0,
     reportedState: 'disabled',
-    ...{ txTotal: 0, rxTotal: 0, errorCount: 0, uptime: 0 },
+    txTotal: 0,
+    rxTotal: 0,
+    errorCount: 0,
+    uptime: 0,
   };
 }
 

@@ -29,7 +29,8 @@ export interface RstpTimes {
 export function comparePriority(a: PriorityVector, b: PriorityVector): number {
   if (a.rootId !== b.rootId) return a.rootId < b.rootId ? -1 : 1;
   if (a.rootPathCost !== b.rootPathCost) return a.rootPathCost - b.rootPathCost;
-  if (a.designatedBridgeId !== b.designatedBridgeId) return a.designatedBridgeId < b.designatedBridgeId ? -1 : 1;
+  if (a.designatedBridgeId !== b.designatedBridgeId)
+    return a.designatedBridgeId < b.designatedBridgeId ? -1 : 1;
   if (a.designatedPortId !== b.designatedPortId) return a.designatedPortId - b.designatedPortId;
   return a.bridgePortId - b.bridgePortId;
 }

@@ -1,5 +1,7 @@
 // One bridge's Rapid Spanning Tree (802.1D-2004 clause 17) as a pure library: ports, received BPDUs and
 // time go in; BPDUs to send, port states and MAC-flush requests come out through callbacks and queries.
+// Simplified from the standard: one tree (no MSTP), learn/forward take effect at once (a software switch),
+// timers are milliseconds run down by tick(), and `selected`/`reselect` collapse into one synchronous pass.
 import { type Bpdu, type BpduParseError, parseRstpFrame } from './bpdu.js';
 import { ageInfo, disableInfo, receiveInfo, selectRoles } from './info.js';
 import {
@@ -15,8 +17,8 @@ import {
 import {
   formatPortId,
   formatRstpId,
-  pathCostForSpeed,
   type PriorityVector,
+  pathCostForSpeed,
   RSTP_DEFAULT_PORT_PRIORITY,
   RSTP_MIGRATE_TIME,
   type RstpTimes,
@@ -69,7 +71,7 @@ export interface RstpPortCounters {
 /** A typed control-plane error with a stable code. */
 export class RstpError extends Error {
   constructor(
-    readonly code: 'no such port' | 'port exists' | 'invalid argument',
+    readonly code: 'no such port' | 'no such bridge' | 'port exists' | 'invalid argument',
     message: string,
   ) {
     super(message);
@@ -348,6 +350,7 @@ export class Rstp {
     p.infoIs = 'aged';
     p.reselect = true;
     p.mdelayWhile = ms(RSTP_MIGRATE_TIME);
+    p.fdWhile = ms(p.designatedTimes.maxAge);
     p.helloWhen = 0;
     p.txCount = 0;
     p.uptime = 0;

@@ -88,7 +88,7 @@ function designatedSyncStep(p: RstpPort): boolean {
   return false;
 }
 
-function designatedPortStep(bridge: RstpBridge, p: RstpPort): boolean {
+function designatedPortStep(p: RstpPort): boolean {
   if (!p.forward && !p.agreed && !p.proposing && !p.operEdge) {
     p.proposing = true;
     p.edgeDelayWhile = p.p2p ? ms(RSTP_MIGRATE_TIME) : ms(p.designatedTimes.maxAge);
@@ -152,7 +152,7 @@ export function roleTransition(bridge: RstpBridge, p: RstpPort): boolean {
     case 'root':
       return rootPortStep(bridge, p);
     case 'designated':
-      return designatedPortStep(bridge, p);
+      return designatedPortStep(p);
     case 'alternate':
     case 'backup':
       return alternatePortStep(bridge, p);
