@@ -3,6 +3,8 @@
 // and its OpenFlow pipeline. Holds state only; src/ofproto/ofproto.ts decides what to invalidate.
 import { Pipeline } from './flow-table.js';
 import { type MacEntry, MacLearningTable, type RemoveReason } from './mac-learning.js';
+import type { BridgeStp } from './spanning.js';
+import type { StpBridgeSettings, StpPortSettings } from './stp/config.js';
 import { type PortVlan, resolvePortVlan, type VlanMode } from './vlan.js';
 
 /** The bridge's own internal port's OpenFlow number (OFPP_LOCAL). */
@@ -24,6 +26,10 @@ export interface PortSettings {
   vlanMode: VlanMode | null;
   /** For a patch interface: options:peer (the peer Interface name). */
   patchPeer: string | null;
+  /** Spanning-tree settings from other_config stp-* (used when the bridge runs STP). */
+  stp?: StpPortSettings | null;
+  /** The interface's MAC (BPDUs leave with it as their source). */
+  mac?: string;
 }
 
 /** What the reconciler tells ofproto about one Bridge. */
@@ -35,6 +41,8 @@ export interface BridgeSettings {
   macTableSize: number;
   /** other_config:forward-bpdu, default false. */
   forwardBpdu: boolean;
+  /** Spanning tree: null (or absent) when stp_enable is false. */
+  stp?: StpBridgeSettings | null;
 }
 
 /** A port of a bridge with its VLAN configuration resolved. */
@@ -48,7 +56,7 @@ export type MacRemoved = (bridge: string, entry: MacEntry, reason: RemoveReason)
 
 /** A copy of port settings that later edits by the caller cannot reach. */
 export function copyPortSettings(s: PortSettings): PortSettings {
-  return { ...s, trunks: [...s.trunks] };
+  return { ...s, trunks: [...s.trunks], stp: s.stp === undefined || s.stp === null ? s.stp : { ...s.stp } };
 }
 
 /** Whether two port settings are the same. */
@@ -60,8 +68,20 @@ export function samePortSettings(a: PortSettings, b: PortSettings): boolean {
     a.tag === b.tag &&
     a.vlanMode === b.vlanMode &&
     a.patchPeer === b.patchPeer &&
+    a.mac === b.mac &&
+    sameStpPort(a.stp, b.stp) &&
     a.trunks.length === b.trunks.length &&
     a.trunks.every((v, i) => v === b.trunks[i])
+  );
+}
+
+function sameStpPort(a: StpPortSettings | null | undefined, b: StpPortSettings | null | undefined): boolean {
+  if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
+  return (
+    a.enabled === b.enabled &&
+    a.portNum === b.portNum &&
+    a.priority === b.priority &&
+    a.pathCost === b.pathCost
   );
 }
 
@@ -75,6 +95,8 @@ export class OfBridge {
   readonly macs: MacLearningTable;
   /** OpenFlow tables, starting with OVS's default flow. */
   readonly pipeline = Pipeline.withDefaultFlow();
+  /** The spanning tree, when the bridge runs STP. */
+  stp: BridgeStp | null = null;
 
   constructor(
     /** Current settings. */

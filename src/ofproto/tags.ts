@@ -21,3 +21,8 @@ export function portTag(port: string): string {
 export function dpPortTag(n: number): string {
   return `dpport:${n}`;
 }
+
+/** Everything that consulted a port's spanning-tree state in `bridge`. */
+export function stpTag(bridge: string): string {
+  return `stp:${bridge}`;
+}

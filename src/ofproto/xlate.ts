@@ -2,7 +2,7 @@
 // input bridge's OpenFlow tables and the NORMAL action — VLAN admission, MAC learning, unicast or flood —
 // across patch ports into peer bridges, producing datapath actions, the exact megaflow mask of the key
 // bits consulted, and the tags of the state the decision depended on.
-import { ActionsBuilder } from '../datapath/actions.js';
+import { ActionsBuilder, USERSPACE_SLOW_PATH_STP } from '../datapath/actions.js';
 import type { XlateResult } from '../datapath/upcall.js';
 import {
   FRAG_ANY,
@@ -27,7 +27,8 @@ import {
 import type { BridgePort, OfBridge } from './bridge.js';
 import { isBroadcastMac, isMulticastMac, isReservedMac, keyDlDst, keyDlSrc } from './eth-addr.js';
 import type { OfAction } from './flow-table.js';
-import { bridgeTag, dpPortTag, macTag, portTag } from './tags.js';
+import { stpMayForward, stpMayLearn } from './spanning.js';
+import { bridgeTag, dpPortTag, macTag, portTag, stpTag } from './tags.js';
 import {
   extractXvlan,
   includesVlan,
@@ -158,6 +159,13 @@ function finish(ctx: XlateContext): XlateResult {
 /** Runs a packet that entered `visit.bridge` through the bridge's table 0. */
 function xlateBridge(ctx: XlateContext, visit: BridgeVisit): void {
   ctx.tags.add(bridgeTag(visit.bridge.name));
+  if (visit.bridge.stp !== null) {
+    ctx.tags.add(stpTag(visit.bridge.name));
+    if (ctx.depth === 0 && isStpBpdu(ctx)) {
+      ctx.actions.userspace(USERSPACE_SLOW_PATH_STP);
+      return;
+    }
+  }
   if (++ctx.lookups > MAX_RESUBMITS) {
     ctx.fail(`${visit.bridge.name}: over ${MAX_RESUBMITS} table lookups, dropping`);
     return;
@@ -168,6 +176,23 @@ function xlateBridge(ctx: XlateContext, visit: BridgeVisit): void {
     if (ctx.failed) return;
     doAction(ctx, visit, action);
   }
+}
+
+/** Whether the frame is addressed to 802.1D bridges (01:80:c2:00:00:00): a BPDU for the spanning tree. */
+function isStpBpdu(ctx: XlateContext): boolean {
+  ctx.mask[K_DL_DST_HI] |= 0xffff;
+  ctx.mask[K_DL_DST_LO] = ALL;
+  return ctx.key[K_DL_DST_HI] === 0x0180 && ctx.key[K_DL_DST_LO] === 0xc2000000;
+}
+
+/** The port's spanning-tree state in its bridge (null: the bridge or port runs none, so it forwards). */
+function stpState(bridge: OfBridge, port: BridgePort): ReturnType<NonNullable<OfBridge['stp']>['state']> {
+  return bridge.stp === null ? null : bridge.stp.state(port.settings.name);
+}
+
+/** Whether ordinary frames may leave through `port`. */
+function mayOutput(bridge: OfBridge, port: BridgePort): boolean {
+  return stpMayForward(stpState(bridge, port));
 }
 
 /** The fields OpenFlow matches see in this bridge: in_port is the OpenFlow port, VLANs as received. */
@@ -194,7 +219,7 @@ function doAction(ctx: XlateContext, visit: BridgeVisit, action: OfAction): void
 function outputAction(ctx: XlateContext, visit: BridgeVisit, ofport: number): void {
   if (ofport === visit.inPort.settings.ofport) return;
   const out = visit.bridge.byOfport.get(ofport);
-  if (out !== undefined) composeOutput(ctx, out, visit.vlans);
+  if (out !== undefined && mayOutput(visit.bridge, out)) composeOutput(ctx, out, visit.vlans);
 }
 
 /** The NORMAL action: an 802.1Q learning switch. */
@@ -215,7 +240,11 @@ function xlateNormal(ctx: XlateContext, visit: BridgeVisit): void {
   const dst = keyDlDst(key);
   if (!bridge.settings.forwardBpdu && isReservedMac(dst)) return;
   consultGratuitousArp(ctx, dst);
+  // Spanning tree: a blocked or listening port neither learns nor forwards; a learning port only learns.
+  const st = stpState(bridge, inPort);
+  if (!stpMayLearn(st)) return;
   learnSource(ctx, visit, xvlan[0].vid);
+  if (!stpMayForward(st)) return;
   if (isMulticastMac(dst)) {
     flood(ctx, visit, xvlan);
     return;
@@ -251,14 +280,16 @@ function forwardUnicast(ctx: XlateContext, visit: BridgeVisit, xvlan: XVlan, dst
     return;
   }
   const out = bridge.ports.get(entry.port);
-  if (out !== undefined && out !== visit.inPort) outputNormal(ctx, out, xvlan);
+  if (out !== undefined && out !== visit.inPort && mayOutput(bridge, out)) outputNormal(ctx, out, xvlan);
 }
 
 /** Sends to every other port of the bridge that carries the frame's VLAN, in port order. */
 function flood(ctx: XlateContext, visit: BridgeVisit, xvlan: XVlan): void {
   for (const port of visit.bridge.ports.values()) {
     if (ctx.failed) return;
-    if (port !== visit.inPort && carries(ctx, port, xvlan)) outputNormal(ctx, port, xvlan);
+    if (port !== visit.inPort && carries(ctx, port, xvlan) && mayOutput(visit.bridge, port)) {
+      outputNormal(ctx, port, xvlan);
+    }
   }
 }
 

@@ -1,0 +1,157 @@
+// The spanning tree inside the switch: three bridges of one ofproto/datapath joined in the seed's
+// triangle by in-memory wires. Without STP one broadcast circulates forever; with STP the tree converges
+// with exactly one blocked port, BPDUs travel as real 802.1D frames through the datapath's slow path,
+// a broadcast from a host reaches the other host once, and stp/show reports the tree.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NetdevDatapath } from '../../src/datapath/dpif-netdev.js';
+import { DummyNetdev } from '../../src/netdev/dummy.js';
+import { Ofproto, type PortSettings } from '../../src/ofproto/ofproto.js';
+import { stpBridgeSettings, stpPortSettings } from '../../src/ofproto/stp/config.js';
+import { udpFrame } from '../../src/packet/builder.js';
+
+/** A dummy port whose sent frames arrive at its peer when the test pumps the wires. */
+class WiredPort extends DummyNetdev {
+  peer: WiredPort | undefined;
+}
+
+interface Net {
+  dp: NetdevDatapath;
+  of: Ofproto;
+  clock: { now: number };
+  ports: Map<string, WiredPort>;
+  /** Delivers frames in flight until none are left or `limit` frames moved; returns frames moved. */
+  pump(limit?: number): number;
+}
+
+const BRIDGES: Record<string, string[]> = {
+  br1: ['p12', 'p13', 'h1'],
+  br2: ['p21', 'p23', 'h2'],
+  br3: ['p31', 'p32'],
+};
+const WIRES = [
+  ['p12', 'p21'],
+  ['p13', 'p31'],
+  ['p23', 'p32'],
+];
+
+function triangle(stp: boolean): Net {
+  const clock = { now: 1_000_000 };
+  const dp = new NetdevDatapath(() => clock.now);
+  const of = new Ofproto(dp, undefined, () => clock.now);
+  dp.setUpcallHandler(of);
+  const ports = new Map<string, WiredPort>();
+  let n = 0;
+  for (const [br, names] of Object.entries(BRIDGES)) {
+    n++;
+    const mac = BigInt(`0x0200000000${n.toString(16).padStart(2, '0')}`);
+    of.setBridge({
+      name: br,
+      macAgingTime: 300,
+      macTableSize: 2048,
+      forwardBpdu: false,
+      stp: stp ? stpBridgeSettings(br, { 'stp-priority': String(0x8000 + n) }, mac) : null,
+    });
+    names.forEach((name, i) => {
+      const nd = new WiredPort(name);
+      ports.set(name, nd);
+      const settings: PortSettings = {
+        name,
+        ofport: i + 1,
+        dpPort: dp.addPort(nd).number,
+        tag: null,
+        trunks: [],
+        vlanMode: null,
+        patchPeer: null,
+        stp: stpPortSettings({}),
+        mac: nd.mac(),
+      };
+      of.setPort(br, settings);
+    });
+  }
+  for (const [a, b] of WIRES) {
+    const pa = ports.get(a) as WiredPort;
+    const pb = ports.get(b) as WiredPort;
+    pa.peer = pb;
+    pb.peer = pa;
+  }
+  const pump = (limit = 10000): number => {
+    let moved = 0;
+    for (;;) {
+      let any = false;
+      for (const p of ports.values()) {
+        if (p.peer === undefined) continue;
+        const frames = p.takeSent();
+        if (frames.length === 0) continue;
+        any = true;
+        moved += frames.length;
+        p.peer.receive(...frames);
+        if (moved >= limit) return moved;
+      }
+      if (!any) return moved;
+    }
+  };
+  return { dp, of, clock, ports, pump };
+}
+
+/** Runs the switch for `ms` of test time in 250 ms steps, delivering BPDUs as they are sent. */
+function runFor(net: Net, ms: number): void {
+  for (let t = 0; t < ms; t += 250) {
+    net.clock.now += 250;
+    net.of.run(net.clock.now);
+    net.dp.tick(net.clock.now);
+    net.pump();
+  }
+}
+
+function broadcast(src: string): Uint8Array {
+  return udpFrame({
+    srcMac: src,
+    dstMac: 'ff:ff:ff:ff:ff:ff',
+    src: '192.168.10.1',
+    dst: '192.168.10.255',
+    srcPort: 1,
+    dstPort: 2,
+    payload: new Uint8Array(18),
+  });
+}
+
+test('without STP a broadcast in the triangle circulates forever', () => {
+  const net = triangle(false);
+  net.ports.get('h1')?.receive(broadcast('02:00:00:00:aa:01'));
+  assert.equal(net.pump(5000), 5000, 'still circulating after 5000 frame deliveries');
+});
+
+test('with STP the triangle converges with one blocked port and a broadcast arrives once', () => {
+  const net = triangle(true);
+  runFor(net, 40_000);
+  const show = net.of.stpShow(null);
+  const blocking = [...show.matchAll(/^\s+(\S+)\s+(\S+)\s+(\S+)/gm)].filter((m) => m[3] === 'blocking');
+  assert.equal(blocking.length, 1, show);
+  assert.match(show, /---- br1 ----[\s\S]*This bridge is the root/);
+  const h2 = net.ports.get('h2') as WiredPort;
+  h2.takeSent();
+  net.ports.get('h1')?.receive(broadcast('02:00:00:00:aa:01'));
+  const moved = net.pump(5000);
+  assert.ok(moved < 10, `the broadcast stopped after ${moved} deliveries`);
+  const atH2 = h2.takeSent().filter((f) => f[0] === 0xff);
+  assert.equal(atH2.length, 1, 'host 2 got the broadcast exactly once');
+});
+
+test('cutting a forwarding link of the loop unblocks the blocked port', () => {
+  const net = triangle(true);
+  runFor(net, 40_000);
+  const blocked = () =>
+    [...net.of.stpShow(null).matchAll(/^\s+(\S+)\s+(\S+)\s+(\S+)/gm)]
+      .filter((m) => m[3] === 'blocking')
+      .map((m) => m[1]);
+  const before = blocked();
+  assert.equal(before.length, 1);
+  // Cut br1-br2 (p12/p21): a link between the root and a non-root bridge that carries traffic.
+  const p12 = net.ports.get('p12') as WiredPort;
+  const p21 = net.ports.get('p21') as WiredPort;
+  p12.peer = undefined;
+  p21.peer = undefined;
+  runFor(net, 2 * 15_000 + 20_000 + 1000);
+  assert.deepEqual(blocked(), [], net.of.stpShow(null));
+});
