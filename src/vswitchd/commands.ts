@@ -4,6 +4,7 @@
 
 import { DummyNetdev } from '../netdev/dummy.js';
 import type { NetdevStats } from '../netdev/netdev.js';
+import { OfprotoError } from '../ofproto/ofproto.js';
 import type { Replica } from '../ovsdb/client/replica.js';
 import { UnixctlError, type UnixctlServer } from '../unixctl/server.js';
 import type { Coverage } from './coverage.js';
@@ -46,6 +47,19 @@ export function registerCommands(server: UnixctlServer, ctx: CommandContext): vo
     ctx.sw.ofproto.fdbFlush(br === undefined ? null : requireBridge(ctx, br));
     return 'table successfully flushed';
   });
+  reg('stp/show', '[bridge]', 0, 1, ([br]) => {
+    const show = ctx.sw.ofproto.stpShow;
+    if (show === undefined) throw new UnixctlError('no such stp object');
+    return stpCall(() => show.call(ctx.sw.ofproto, br ?? null));
+  });
+  reg('stp/tcn', '[bridge]', 0, 1, ([br]) => {
+    const tcn = ctx.sw.ofproto.stpTcn;
+    if (tcn === undefined) throw new UnixctlError('no such stp object');
+    return stpCall(() => {
+      tcn.call(ctx.sw.ofproto, br ?? null);
+      return 'OK';
+    });
+  });
   reg('dpif/show', '', 0, 0, () => dpifShow(ctx.sw));
   reg('dpif/dump-dps', '', 0, 0, () =>
     ctx.sw
@@ -78,6 +92,16 @@ type Register = (
   max: number,
   fn: (args: string[]) => string | Promise<string>,
 ) => void;
+
+/** Runs an stp/* command, turning ofproto's errors into the unixctl error reply. */
+function stpCall(run: () => string): string {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof OfprotoError) throw new UnixctlError(err.message);
+    throw err;
+  }
+}
 
 function requireBridge(ctx: CommandContext, name: string): string {
   if (ctx.sw.bridge(name) === undefined) throw new UnixctlError('no such bridge');

@@ -4,13 +4,23 @@
 // without a server; the reconciler (switch.ts) moves the datapath toward what this returns.
 
 import type { BridgeSettings, VlanMode } from '../ofproto/ofproto.js';
+import { type StpPortSettings, stpPortSettings } from '../ofproto/stp/config.js';
 import type { Replica, ReplicaRow, TableSelection } from '../ovsdb/client/replica.js';
 
 /** The tables and columns vswitchd replicates. */
 export const SELECTION: TableSelection = {
   Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'other_config', 'datapath_types', 'iface_types'],
-  Bridge: ['name', 'ports', 'other_config', 'datapath_type', 'datapath_id', 'datapath_version'],
-  Port: ['name', 'interfaces', 'tag', 'trunks', 'vlan_mode'],
+  Bridge: [
+    'name',
+    'ports',
+    'other_config',
+    'datapath_type',
+    'datapath_id',
+    'datapath_version',
+    'stp_enable',
+    'status',
+  ],
+  Port: ['name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'other_config', 'status', 'statistics'],
   Interface: [
     'name',
     'type',
@@ -31,8 +41,8 @@ export const SELECTION: TableSelection = {
 /** Columns vswitchd writes: a change to only these is its own status coming back, not new configuration. */
 export const STATUS_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
   Open_vSwitch: new Set(['cur_cfg', 'datapath_types', 'iface_types']),
-  Bridge: new Set(['datapath_id', 'datapath_version']),
-  Port: new Set(),
+  Bridge: new Set(['datapath_id', 'datapath_version', 'status']),
+  Port: new Set(['status', 'statistics']),
   Interface: new Set([
     'ofport',
     'error',
@@ -74,6 +84,10 @@ export interface DesiredIface {
   readonly vlanMode: VlanMode | null;
   /** True for the bridge's own internal port (named like the bridge). */
   readonly local: boolean;
+  /** The Port row's UUID (null for a local port without a row). */
+  readonly portUuid: string | null;
+  /** Spanning-tree settings from the Port's other_config stp-* keys. */
+  readonly stp: StpPortSettings;
   /** Set when the configuration itself rules the interface out (e.g. a second interface of a port). */
   readonly configError: string | null;
 }
@@ -89,6 +103,10 @@ export interface DesiredBridge {
   readonly hwaddr: string | null;
   /** other_config:datapath-id, when it is 16 hex digits. */
   readonly datapathId: string | null;
+  /** Bridge.stp_enable. */
+  readonly stpEnable: boolean;
+  /** Bridge.other_config (the stp-* keys are read once the bridge's MAC is known). */
+  readonly otherConfig: Readonly<Record<string, string>>;
   /** Its interfaces, the local one first. */
   readonly ifaces: readonly DesiredIface[];
 }
@@ -159,6 +177,8 @@ function readBridge(replica: Replica, row: ReplicaRow, claimed: Set<string>): De
     datapathType: row.string('datapath_type'),
     hwaddr: usableMac(oc.get('hwaddr')),
     datapathId: dpidOption(oc.get('datapath-id')),
+    stpEnable: row.boolean('stp_enable'),
+    otherConfig: stringRecord(oc),
     ifaces: [local ?? localIface(name), ...ifaces],
   };
 }
@@ -186,6 +206,8 @@ function desiredIface(
     trunks: port.elements('trunks').map(Number),
     vlanMode: (port.string('vlan_mode') || null) as VlanMode | null,
     local,
+    portUuid: port.uuid,
+    stp: stpPortSettings(stringRecord(port.map('other_config'))),
     configError,
   };
 }
@@ -205,6 +227,8 @@ function localIface(bridge: string): DesiredIface {
     trunks: [],
     vlanMode: null,
     local: true,
+    portUuid: null,
+    stp: stpPortSettings({}),
     configError: null,
   };
 }
@@ -245,6 +269,13 @@ export function usableMac(v: unknown): string | null {
   const mac = v.toLowerCase();
   if (mac === '00:00:00:00:00:00' || (Number.parseInt(mac.slice(0, 2), 16) & 1) === 1) return null;
   return mac;
+}
+
+/** A string map column as a plain record. */
+function stringRecord(m: ReadonlyMap<unknown, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of m) out[String(k)] = String(v);
+  return out;
 }
 
 function refRows(replica: Replica, table: string, uuids: readonly unknown[]): ReplicaRow[] {

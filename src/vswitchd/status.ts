@@ -2,6 +2,8 @@
 // admin/link state, MAC, MTU, ifindex, link_resets and (on the statistics timer) statistics; per Bridge
 // its datapath_id and datapath_version; on the Open_vSwitch row cur_cfg, datapath_types and iface_types.
 // Only values that differ from the replica are written, so a pass that changes nothing sends nothing.
+
+import { stpBridgeStatus, stpPortStatistics, stpPortStatus } from '../ofproto/stp/status.js';
 import type { Transaction } from '../ovsdb/client/txn.js';
 import { type DatumInput, toDatum } from '../ovsdb/client/txn.js';
 import type { Atom } from '../ovsdb/types.js';
@@ -26,11 +28,22 @@ export function writeStatus(txn: Transaction, sw: SwitchState, req: StatusReques
   for (const br of sw.bridges()) {
     w.set('Bridge', br.uuid, 'datapath_id', br.dpid);
     w.set('Bridge', br.uuid, 'datapath_version', DATAPATH_VERSION);
+    const stp = sw.ofproto.stpOf?.(br.name) ?? null;
+    w.set('Bridge', br.uuid, 'status', stringMap(stp === null ? {} : stpBridgeStatus(stp.stp)));
     for (const iface of br.ifaces.values()) {
       if (iface.uuid === null) continue;
       const stats = req.stats || !iface.statsWritten;
       iface.statsWritten = true;
       for (const [column, value] of ifaceStatus(iface, stats)) w.set('Interface', iface.uuid, column, value);
+      const portUuid = iface.desired.portUuid;
+      if (portUuid === null) continue;
+      const stpPort = stp?.portNumber(iface.name);
+      const inTree = stp !== null && stpPort !== undefined;
+      // Port.status changes with every second in a state: it goes with the statistics timer.
+      if (stats || !inTree) {
+        w.set('Port', portUuid, 'status', stringMap(inTree ? stpPortStatus(stp.stp, stpPort) : {}));
+        w.set('Port', portUuid, 'statistics', numberMap(inTree ? stpPortStatistics(stp.stp, stpPort) : {}));
+      }
     }
   }
   const ovs = [...txn.replica.rows('Open_vSwitch').values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1))[0];
@@ -44,6 +57,14 @@ export function writeStatus(txn: Transaction, sw: SwitchState, req: StatusReques
     }
   }
   return w.count;
+}
+
+function stringMap(r: Record<string, string>): Map<Atom, Atom> {
+  return new Map<Atom, Atom>(Object.entries(r));
+}
+
+function numberMap(r: Record<string, number>): Map<Atom, Atom> {
+  return new Map<Atom, Atom>(Object.entries(r));
 }
 
 /** The status columns of one interface (also counts its carrier changes into link_resets). */

@@ -10,6 +10,8 @@ import type { Netdev } from '../netdev/netdev.js';
 import { NetdevError } from '../netdev/netdev.js';
 import { isReservedMac, parseMac } from '../ofproto/eth-addr.js';
 import { type BridgeSettings, OFPP_LOCAL, type PortSettings } from '../ofproto/ofproto.js';
+import type { BridgeStp } from '../ofproto/spanning.js';
+import { type StpBridgeSettings, stpBridgeSettings } from '../ofproto/stp/config.js';
 import {
   type DesiredBridge,
   type DesiredConfig,
@@ -29,6 +31,12 @@ export interface OfprotoApi extends UpcallHandler {
   fdbShow(bridge: string, now: number): string;
   fdbFlush(bridge: string | null): void;
   run(now: number): void;
+  /** `stp/show [BR]` text (throws for a bridge without STP). */
+  stpShow?(bridge: string | null): string;
+  /** `stp/tcn [BR]`. */
+  stpTcn?(bridge: string | null): void;
+  /** The bridge's spanning tree, for status reporting. */
+  stpOf?(bridge: string): BridgeStp | null;
 }
 
 /** One interface as the switch has it. */
@@ -171,9 +179,12 @@ export class SwitchState {
       this.bridgesByName.set(d.name, br);
       this.ofproto.setBridge(d.settings);
       this.log.info(`bridge ${d.name}: added`);
-    } else if (!sameBridgeSettings(br.settings, d.settings)) {
-      this.ofproto.setBridge(d.settings);
-      br.settings = d.settings;
+    } else {
+      const settings = withStp(d, br.mac);
+      if (!sameBridgeSettings(br.settings, settings)) {
+        this.ofproto.setBridge(settings);
+        br.settings = settings;
+      }
     }
     br.uuid = d.uuid;
     br.datapathType = d.datapathType;
@@ -186,6 +197,12 @@ export class SwitchState {
       else this.updateIface(br, have, w);
     }
     this.pickIdentity(br);
+    // STP's bridge id is made from the bridge's MAC, known only now.
+    const settings = withStp(d, br.mac);
+    if (!sameBridgeSettings(br.settings, settings)) {
+      this.ofproto.setBridge(settings);
+      br.settings = settings;
+    }
   }
 
   /** Removes interfaces that are gone or must be reopened (type or relevant options changed). */
@@ -284,6 +301,8 @@ export class SwitchState {
       trunks: w.trunks,
       vlanMode: w.vlanMode,
       patchPeer: iface.type === 'patch' ? (w.options.get('peer') ?? null) : null,
+      stp: w.stp,
+      mac: iface.netdev?.mac() ?? iface.patchMac ?? undefined,
     };
     if (iface.settings !== null && samePortSettings(iface.settings, settings)) return;
     this.ofproto.setPort(br.name, settings);
@@ -386,8 +405,26 @@ function sameBridgeSettings(a: BridgeSettings, b: BridgeSettings): boolean {
     a.name === b.name &&
     a.macAgingTime === b.macAgingTime &&
     a.macTableSize === b.macTableSize &&
-    a.forwardBpdu === b.forwardBpdu
+    a.forwardBpdu === b.forwardBpdu &&
+    sameStpBridge(a.stp ?? null, b.stp ?? null)
   );
+}
+
+function sameStpBridge(a: StpBridgeSettings | null, b: StpBridgeSettings | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.bridgeId === b.bridgeId &&
+    a.helloTime === b.helloTime &&
+    a.maxAge === b.maxAge &&
+    a.forwardDelay === b.forwardDelay
+  );
+}
+
+/** The bridge's settings with its spanning tree's (null unless stp_enable), given the bridge's MAC. */
+function withStp(d: DesiredBridge, mac: string): BridgeSettings {
+  if (!d.stpEnable) return { ...d.settings, stp: null };
+  const id = mac === '' ? 0n : BigInt(`0x${mac.replaceAll(':', '')}`);
+  return { ...d.settings, stp: stpBridgeSettings(d.name, d.otherConfig, id) };
 }
 
 function samePortSettings(a: PortSettings, b: PortSettings): boolean {
@@ -398,6 +435,8 @@ function samePortSettings(a: PortSettings, b: PortSettings): boolean {
     a.tag === b.tag &&
     a.vlanMode === b.vlanMode &&
     a.patchPeer === b.patchPeer &&
+    a.mac === b.mac &&
+    JSON.stringify(a.stp ?? null) === JSON.stringify(b.stp ?? null) &&
     a.trunks.length === b.trunks.length &&
     a.trunks.every((v, i) => v === b.trunks[i])
   );

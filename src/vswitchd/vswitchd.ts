@@ -208,7 +208,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 function defaultBuild(clock: () => number, vlog: Vlog): { datapath: Datapath; ofproto: OfprotoApi } {
   const datapath = new NetdevDatapath(clock);
-  return { datapath, ofproto: new Ofproto(datapath, vlog.module('ofproto')) };
+  return { datapath, ofproto: new Ofproto(datapath, vlog.module('ofproto'), clock) };
 }
 
 /** ofproto's upcall handler with translations counted (coverage's xlate_actions): misses only. */

@@ -8,6 +8,7 @@ import type { XlateResult } from '../../src/datapath/upcall.js';
 import { DummyNetdev } from '../../src/netdev/dummy.js';
 import { NetdevError } from '../../src/netdev/netdev.js';
 import type { BridgeSettings, PortSettings } from '../../src/ofproto/ofproto.js';
+import { stpPortSettings } from '../../src/ofproto/stp/config.js';
 import { UnixctlError } from '../../src/unixctl/server.js';
 import { parseHexFrame } from '../../src/vswitchd/commands.js';
 import {
@@ -180,6 +181,8 @@ function iface(name: string, extra: Partial<DesiredIface> = {}): DesiredIface {
     trunks: [],
     vlanMode: null,
     local: false,
+    portUuid: `port-${name}`,
+    stp: stpPortSettings({}),
     configError: null,
     ...extra,
   };
@@ -193,6 +196,8 @@ function config(ifaces: DesiredIface[], extra: Partial<DesiredBridge> = {}): Des
     datapathType: 'dummy',
     hwaddr: null,
     datapathId: null,
+    stpEnable: false,
+    otherConfig: {},
     ifaces: [iface('br0', { local: true, type: 'internal' }), ...ifaces],
     ...extra,
   };
