@@ -13,7 +13,6 @@ import {
   native,
 } from './native.js';
 import {
-  JS_REGION,
   MAX_FRAME,
   type Netdev,
   NetdevError,
@@ -23,6 +22,7 @@ import {
   type RxHandler,
   VNET_HDR_LEN,
 } from './netdev.js';
+import { TxQueue } from './tx-queue.js';
 
 /** Frames read per onRx call. */
 const RX_BATCH = 64;
@@ -50,11 +50,8 @@ export class InternalNetdev implements Netdev {
   private readonly batch: RxBatch;
   private onRx: RxHandler | undefined;
   private pollHandle = -1;
-  private readonly staging: Uint8Array;
   private readonly stagingRegion: number;
-  private stagingUsed = 0;
-  private readonly txDescs = new Uint32Array(TX_QUEUE * 3);
-  private txCount = 0;
+  private readonly tx: TxQueue;
   private readonly counters = zeroStats();
   private closed = false;
   /** True while a batch is being handed to the rx handler. */
@@ -78,7 +75,7 @@ export class InternalNetdev implements Netdev {
         lengths: new Uint32Array(RX_BATCH),
         count: 0,
       };
-      this.staging = new Uint8Array(staging.buffer);
+      this.tx = new TxQueue(new Uint8Array(staging.buffer), staging.region, TX_QUEUE);
       this.stagingRegion = staging.region;
     } catch (err) {
       if (rx !== undefined) this.nat.regionFree(rx.region);
@@ -179,51 +176,25 @@ export class InternalNetdev implements Netdev {
       this.counters.tx_dropped++;
       return;
     }
-    if (this.txCount === TX_QUEUE) this.flush();
-    if (region === JS_REGION) {
-      this.enqueueCopy(buf, offset, length);
-      return;
-    }
-    const d = this.txCount * 3;
-    this.txDescs[d] = region;
-    this.txDescs[d + 1] = offset - VNET_HDR_LEN;
-    this.txDescs[d + 2] = length + VNET_HDR_LEN;
-    this.txCount++;
-  }
-
-  /** Copies a frame in JS memory (and its vnet header) into the staging region and queues it from there. */
-  private enqueueCopy(buf: Uint8Array, offset: number, length: number): void {
-    const need = VNET_HDR_LEN + length;
-    if (this.stagingUsed + need > this.staging.length) this.flush();
-    const at = this.stagingUsed;
-    if (offset >= VNET_HDR_LEN) this.staging.set(buf.subarray(offset - VNET_HDR_LEN, offset + length), at);
-    else {
-      this.staging.fill(0, at, at + VNET_HDR_LEN);
-      this.staging.set(buf.subarray(offset, offset + length), at + VNET_HDR_LEN);
-    }
-    this.stagingUsed = Math.ceil((at + need) / 16) * 16;
-    const d = this.txCount * 3;
-    this.txDescs[d] = this.stagingRegion;
-    this.txDescs[d + 1] = at;
-    this.txDescs[d + 2] = need;
-    this.txCount++;
+    if (this.tx.push(buf, region, offset, length)) return;
+    this.flush();
+    if (!this.tx.push(buf, region, offset, length)) this.counters.tx_dropped++;
   }
 
   flush(): void {
-    const count = this.txCount;
+    const count = this.tx.count;
     if (count === 0) return;
     let sent = 0;
     try {
-      sent = this.nat.tapWrite(this.fd, this.txDescs, count);
+      sent = this.nat.tapWrite(this.fd, this.tx.descs, count);
     } catch (err) {
       if (!isNativeError(err)) throw err;
       this.counters.tx_errors++;
     }
     this.counters.tx_packets += sent;
     this.counters.tx_dropped += count - sent;
-    for (let i = 0; i < sent; i++) this.counters.tx_bytes += this.txDescs[i * 3 + 2] - VNET_HDR_LEN;
-    this.txCount = 0;
-    this.stagingUsed = 0;
+    this.counters.tx_bytes += this.tx.bytes(sent);
+    this.tx.reset();
   }
 
   mac(): string {
@@ -281,7 +252,7 @@ export class InternalNetdev implements Netdev {
     if (this.closed) return;
     this.stop();
     this.closed = true;
-    this.txCount = 0;
+    this.tx.reset();
     this.nat.closeFd(this.fd);
     this.nat.regionFree(this.rxRegion);
     this.nat.regionFree(this.stagingRegion);

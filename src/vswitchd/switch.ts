@@ -8,6 +8,7 @@ import { DummyNetdev } from '../netdev/dummy.js';
 import { tryIfInfo } from '../netdev/linux.js';
 import type { Netdev } from '../netdev/netdev.js';
 import { NetdevError } from '../netdev/netdev.js';
+import { samePortSettings } from '../ofproto/bridge.js';
 import { isReservedMac, parseMac } from '../ofproto/eth-addr.js';
 import { type BridgeSettings, OFPP_LOCAL, type PortSettings } from '../ofproto/ofproto.js';
 import type { BridgeStp } from '../ofproto/spanning.js';
@@ -425,21 +426,6 @@ function withStp(d: DesiredBridge, mac: string): BridgeSettings {
   if (!d.stpEnable) return { ...d.settings, stp: null };
   const id = mac === '' ? 0n : BigInt(`0x${mac.replaceAll(':', '')}`);
   return { ...d.settings, stp: stpBridgeSettings(d.name, d.otherConfig, id) };
-}
-
-function samePortSettings(a: PortSettings, b: PortSettings): boolean {
-  return (
-    a.name === b.name &&
-    a.ofport === b.ofport &&
-    a.dpPort === b.dpPort &&
-    a.tag === b.tag &&
-    a.vlanMode === b.vlanMode &&
-    a.patchPeer === b.patchPeer &&
-    a.mac === b.mac &&
-    JSON.stringify(a.stp ?? null) === JSON.stringify(b.stp ?? null) &&
-    a.trunks.length === b.trunks.length &&
-    a.trunks.every((v, i) => v === b.trunks[i])
-  );
 }
 
 function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
