@@ -22,6 +22,7 @@ import {
   type RxHandler,
   VNET_HDR_LEN,
 } from './netdev.js';
+import { RxPoller } from './rx-poller.js';
 import { TxQueue } from './tx-queue.js';
 
 /** Frames read per onRx call. */
@@ -54,8 +55,7 @@ export class InternalNetdev implements Netdev {
   private readonly tx: TxQueue;
   private readonly counters = zeroStats();
   private closed = false;
-  /** True while a batch is being handed to the rx handler. */
-  private receiving = false;
+  private readonly poller = new RxPoller(RX_ROUNDS, RX_BATCH);
 
   constructor(readonly name: string) {
     this.nat = native();
@@ -75,7 +75,13 @@ export class InternalNetdev implements Netdev {
         lengths: new Uint32Array(RX_BATCH),
         count: 0,
       };
-      this.tx = new TxQueue(new Uint8Array(staging.buffer), staging.region, TX_QUEUE);
+      this.tx = new TxQueue(
+        new Uint8Array(staging.buffer),
+        staging.region,
+        (descs, count) => this.nat.tapWrite(this.fd, descs, count),
+        this.counters,
+        TX_QUEUE,
+      );
       this.stagingRegion = staging.region;
     } catch (err) {
       if (rx !== undefined) this.nat.regionFree(rx.region);
@@ -125,22 +131,11 @@ export class InternalNetdev implements Netdev {
   };
 
   poll(): number {
-    // A poll from inside our own rx handler (the datapath re-polling after a send) must not touch the
-    // frames of the batch still being handled: they are not given back to the kernel yet.
-    if (this.receiving) return 0;
-    this.receiving = true;
-    let n = 0;
-    try {
-      for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++) {
-        const got = this.receiveBatch(this.onRx);
-        n += got;
-        if (got < RX_BATCH) break;
-      }
-    } finally {
-      this.receiving = false;
-    }
-    return n;
+    return this.poller.run(this.receiveOnce);
   }
+
+  /** One batch for the poller (no closure per call). */
+  private readonly receiveOnce = (): number => (this.onRx === undefined ? 0 : this.receiveBatch(this.onRx));
 
   /** Reads up to RX_BATCH frames and hands them to `onRx`; returns how many reads succeeded. */
   private receiveBatch(onRx: RxHandler): number {
@@ -172,29 +167,12 @@ export class InternalNetdev implements Netdev {
   }
 
   enqueue(buf: Uint8Array, region: number, offset: number, length: number): void {
-    if (this.closed || length <= 0 || length > MAX_FRAME) {
-      this.counters.tx_dropped++;
-      return;
-    }
-    if (this.tx.push(buf, region, offset, length)) return;
-    this.flush();
-    if (!this.tx.push(buf, region, offset, length)) this.counters.tx_dropped++;
+    if (this.closed) this.counters.tx_dropped++;
+    else this.tx.enqueue(buf, region, offset, length);
   }
 
   flush(): void {
-    const count = this.tx.count;
-    if (count === 0) return;
-    let sent = 0;
-    try {
-      sent = this.nat.tapWrite(this.fd, this.tx.descs, count);
-    } catch (err) {
-      if (!isNativeError(err)) throw err;
-      this.counters.tx_errors++;
-    }
-    this.counters.tx_packets += sent;
-    this.counters.tx_dropped += count - sent;
-    this.counters.tx_bytes += this.tx.bytes(sent);
-    this.tx.reset();
+    this.tx.flush();
   }
 
   mac(): string {

@@ -14,6 +14,7 @@ import {
   type RxHandler,
   VNET_HDR_LEN,
 } from './netdev.js';
+import { RxPoller } from './rx-poller.js';
 import { TxQueue } from './tx-queue.js';
 
 // tp_status bits (linux/if_packet.h).
@@ -90,8 +91,7 @@ export class SystemNetdev implements Netdev {
   private readonly tx: TxQueue;
   private readonly counters = zeroStats();
   private closed = false;
-  /** True while a batch is being handed to the rx handler. */
-  private receiving = false;
+  private readonly poller = new RxPoller(RX_ROUNDS, RX_BATCH);
   private readonly index: number;
 
   constructor(
@@ -125,7 +125,13 @@ export class SystemNetdev implements Netdev {
       count: 0,
     };
     const staging = this.createStaging();
-    this.tx = new TxQueue(new Uint8Array(staging.buffer), staging.region, TX_QUEUE);
+    this.tx = new TxQueue(
+      new Uint8Array(staging.buffer),
+      staging.region,
+      (descs, count) => this.nat.packetSend(this.fd, descs, count),
+      this.counters,
+      TX_QUEUE,
+    );
     this.stagingRegion = staging.region;
   }
 
@@ -173,22 +179,11 @@ export class SystemNetdev implements Netdev {
   };
 
   poll(): number {
-    // A poll from inside our own rx handler (the datapath re-polling after a send) must not touch the
-    // frames of the batch still being handled: they are not given back to the kernel yet.
-    if (this.receiving) return 0;
-    this.receiving = true;
-    let n = 0;
-    try {
-      for (let round = 0; round < RX_ROUNDS && this.onRx !== undefined; round++) {
-        const got = this.receiveBatch(this.onRx);
-        n += got;
-        if (got < RX_BATCH) break;
-      }
-    } finally {
-      this.receiving = false;
-    }
-    return n;
+    return this.poller.run(this.receiveOnce);
   }
+
+  /** One batch for the poller (no closure per call). */
+  private readonly receiveOnce = (): number => (this.onRx === undefined ? 0 : this.receiveBatch(this.onRx));
 
   /**
    * After an error (the interface went down: ENETDOWN) libuv stops the poll: clear the socket's error and
@@ -286,29 +281,12 @@ export class SystemNetdev implements Netdev {
   }
 
   enqueue(buf: Uint8Array, region: number, offset: number, length: number): void {
-    if (this.closed || length <= 0 || length > MAX_FRAME) {
-      this.counters.tx_dropped++;
-      return;
-    }
-    if (this.tx.push(buf, region, offset, length)) return;
-    this.flush();
-    if (!this.tx.push(buf, region, offset, length)) this.counters.tx_dropped++;
+    if (this.closed) this.counters.tx_dropped++;
+    else this.tx.enqueue(buf, region, offset, length);
   }
 
   flush(): void {
-    const count = this.tx.count;
-    if (count === 0) return;
-    let sent = 0;
-    try {
-      sent = this.nat.packetSend(this.fd, this.tx.descs, count);
-    } catch (err) {
-      if (!isNativeError(err)) throw err;
-      this.counters.tx_errors++;
-    }
-    this.counters.tx_packets += sent;
-    this.counters.tx_dropped += count - sent;
-    this.counters.tx_bytes += this.tx.bytes(sent);
-    this.tx.reset();
+    this.tx.flush();
   }
 
   mac(): string {

@@ -1,7 +1,11 @@
 // A port's transmit queue, shared by the system and internal netdevs: (region, offset, length)
 // descriptors for the native send calls — pointing straight into another port's ring when the frame came
 // from one — and a staging region that frames in JS memory are copied into first.
-import { JS_REGION, VNET_HDR_LEN } from './netdev.js';
+import { isNativeError } from './native.js';
+import { JS_REGION, MAX_FRAME, type NetdevStats, VNET_HDR_LEN } from './netdev.js';
+
+/** Sends `count` descriptors with one native call; returns how many frames the kernel took. */
+export type TxSend = (descs: Uint32Array, count: number) => number;
 
 /** Queued frames of one port, sent by the owner with one native call per batch. */
 export class TxQueue {
@@ -14,9 +18,40 @@ export class TxQueue {
   constructor(
     private readonly staging: Uint8Array,
     private readonly stagingRegion: number,
+    private readonly send: TxSend,
+    /** The port's counters (tx_* are kept here). */
+    private readonly counters: NetdevStats,
     private readonly capacity = 256,
   ) {
     this.descs = new Uint32Array(capacity * 3);
+  }
+
+  /** Netdev.enqueue: queues a frame, flushing first when full; an oversized frame is dropped and counted. */
+  enqueue(buf: Uint8Array, region: number, offset: number, length: number): void {
+    if (length <= 0 || length > MAX_FRAME) {
+      this.counters.tx_dropped++;
+      return;
+    }
+    if (this.push(buf, region, offset, length)) return;
+    this.flush();
+    if (!this.push(buf, region, offset, length)) this.counters.tx_dropped++;
+  }
+
+  /** Netdev.flush: sends every queued frame with one native call and counts the outcome. */
+  flush(): void {
+    const count = this.count;
+    if (count === 0) return;
+    let sent = 0;
+    try {
+      sent = this.send(this.descs, count);
+    } catch (err) {
+      if (!isNativeError(err)) throw err;
+      this.counters.tx_errors++;
+    }
+    this.counters.tx_packets += sent;
+    this.counters.tx_dropped += count - sent;
+    this.counters.tx_bytes += this.bytes(sent);
+    this.reset();
   }
 
   /** Queues a frame (its virtio-net header at offset-10); false when the queue or staging is full. */
