@@ -4,7 +4,7 @@
 // sendmmsg — straight from another port's ring when the frame came from one.
 
 import { kernelStats, openError, tryIfInfo, zeroStats } from './linux.js';
-import { IFF_RUNNING, IFF_UP, type IfInfo, isNativeError, type NativeAddon, native } from './native.js';
+import { IFF_RUNNING, IFF_UP, type IfInfo, type NativeAddon, native } from './native.js';
 import {
   MAX_FRAME,
   type Netdev,

@@ -117,6 +117,40 @@ export class SwitchLab {
   }
 }
 
+/** The seed's hosts and their links (names with the Lab's per-run suffix). */
+export interface SeedHosts {
+  a1: string;
+  b1: string;
+  /** Switch-side and host-side ends of A1's and B1's veths. */
+  a11: string;
+  a12: string;
+  b11: string;
+  b12: string;
+  /** The b23 pair, both ends in the switch namespace. */
+  b231: string;
+  b232: string;
+}
+
+/** Builds the seed's first step minus the bridges: A1 (192.168.10.1/24) and B1 (192.168.10.2/24), their
+ * veths a1.1/a1.2 and b1.1/b1.2, and the b23.1/b23.2 pair. */
+export function seedHosts(sl: SwitchLab): SeedHosts {
+  const a1 = sl.lab.netns('A1');
+  const b1 = sl.lab.netns('B1');
+  const [a11, a12] = sl.lab.veth('a1.1', sl.sw, 'a1.2', a1);
+  const [b11, b12] = sl.lab.veth('b1.1', sl.sw, 'b1.2', b1);
+  const [b231, b232] = sl.lab.veth('b23.1', sl.sw, 'b23.2', sl.sw);
+  sl.lab.address(a1, a12, '192.168.10.1/24');
+  sl.lab.address(b1, b12, '192.168.10.2/24');
+  return { a1, b1, a11, a12, b11, b12, b231, b232 };
+}
+
+/** Interfaces in STP state `state` in `stp/show` output. */
+export function stpPortsIn(show: string, state: string): string[] {
+  return [...show.matchAll(/^\s+(\S+)\s+(root|designated|alternate|disabled)\s+(\S+)/gm)]
+    .filter((m) => m[3] === state)
+    .map((m) => m[1]);
+}
+
 /** Skips unless root and the native addon are there (under CI=true a missing addon fails). */
 export function requireSwitchLab(t: TestContext): boolean {
   if (!requireRoot(t)) return false;

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
 import { nsRun, nsRunOk, pingOnce, waitForPing } from '../helpers/netns.js';
 import { hasBinary } from '../helpers/ovs.js';
-import { requireSwitchLab, SwitchLab } from './switch-lab.js';
+import { requireSwitchLab, SwitchLab, seedHosts } from './switch-lab.js';
 
 /** Runs an iperf3 client in `ns` against `server` (reverse: the server sends); returns bits/s. */
 async function iperf(ns: string, server: string, reverse: boolean): Promise<number> {
@@ -32,13 +32,7 @@ describe('the seed: A1 and B1 through br2 and br3', { concurrency: false }, () =
   it('pings both ways and carries TCP both ways with offloads on', async (t) => {
     if (!requireSwitchLab(t)) return;
     await sl.start();
-    const a1 = sl.lab.netns('A1');
-    const b1 = sl.lab.netns('B1');
-    const [a11, a12] = sl.lab.veth('a1.1', sl.sw, 'a1.2', a1);
-    const [b11, b12] = sl.lab.veth('b1.1', sl.sw, 'b1.2', b1);
-    const [b231, b232] = sl.lab.veth('b23.1', sl.sw, 'b23.2', sl.sw);
-    sl.lab.address(a1, a12, '192.168.10.1/24');
-    sl.lab.address(b1, b12, '192.168.10.2/24');
+    const { a1, b1, a11, a12, b11, b231, b232 } = seedHosts(sl);
     await sl.vsctl('add-br', 'br2', '--', 'add-br', 'br3');
     await sl.vsctl('add-port', 'br2', a11, '--', 'add-port', 'br3', b11);
     await sl.vsctl('add-port', 'br2', b232, '--', 'add-port', 'br3', b231);

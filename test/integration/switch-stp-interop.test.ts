@@ -7,14 +7,7 @@ import { after, describe, it } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
 import { ip, nsRun, nsRunOk } from '../helpers/netns.js';
 import { hasBinary } from '../helpers/ovs.js';
-import { requireSwitchLab, SwitchLab } from './switch-lab.js';
-
-/** Interfaces in state `state` in stp/show output. */
-function portsIn(show: string, state: string): string[] {
-  return [...show.matchAll(/^\s+(\S+)\s+(root|designated|alternate|disabled)\s+(\S+)/gm)]
-    .filter((m) => m[3] === state)
-    .map((m) => m[1]);
-}
+import { requireSwitchLab, SwitchLab, stpPortsIn } from './switch-lab.js';
 
 /** The kernel bridge's port states, by port name (`bridge -j link`). */
 async function kernelStates(ns: string): Promise<Map<string, string>> {
@@ -84,9 +77,9 @@ describe('STP interoperation', { concurrency: false }, () => {
       async () => {
         show = await sl.appctl('stp/show', 'br1');
         kernel = await kernelStates(sl.sw);
-        const ours = portsIn(show, 'blocking');
+        const ours = stpPortsIn(show, 'blocking');
         const theirs = [...kernel.values()].filter((s) => s === 'blocking');
-        const ourFwd = portsIn(show, 'forwarding');
+        const ourFwd = stpPortsIn(show, 'forwarding');
         const theirFwd = [...kernel.values()].filter((s) => s === 'forwarding');
         return ours.length + theirs.length === 1 && ourFwd.length + theirFwd.length === 3;
       },
@@ -96,7 +89,7 @@ describe('STP interoperation', { concurrency: false }, () => {
       throw new Error(`${err.message}\n${show}\n${JSON.stringify([...kernel])}`);
     });
     // Ours is the root: both our ports designated and forwarding, the kernel blocks one of its two.
-    assert.deepEqual(portsIn(show, 'forwarding').sort(), [t1, t2].sort(), show);
+    assert.deepEqual(stpPortsIn(show, 'forwarding').sort(), [t1, t2].sort(), show);
     assert.deepEqual([...kernel.values()].sort(), ['blocking', 'forwarding']);
     assert.match(show, /This bridge is the root/);
     const ourId = (await sl.vsctl('get', 'Bridge', 'br1', 'status:stp_bridge_id')).trim().replaceAll('"', '');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
 import { nsRunOk, pingOnce, waitForPing } from '../helpers/netns.js';
-import { requireSwitchLab, SwitchLab } from './switch-lab.js';
+import { requireSwitchLab, SwitchLab, seedHosts, stpPortsIn } from './switch-lab.js';
 
 /** Sends `count` broadcast frames of ethertype 0x88b6 from `dev` (run inside a namespace). */
 const SEND = `
@@ -36,13 +36,6 @@ while time.time() < end:
 print(n, flush=True)
 `;
 
-/** Ports in state `state` in stp/show output. */
-function portsIn(show: string, state: string): string[] {
-  return [...show.matchAll(/^\s+(\S+)\s+(root|designated|alternate|disabled)\s+(\S+)/gm)]
-    .filter((m) => m[3] === state)
-    .map((m) => m[1]);
-}
-
 describe('the seed loop with STP', { concurrency: false }, () => {
   const sl = new SwitchLab();
   after(() => sl.cleanup());
@@ -50,15 +43,9 @@ describe('the seed loop with STP', { concurrency: false }, () => {
   it('converges with one blocked port, forwards, and does not storm', async (t) => {
     if (!requireSwitchLab(t)) return;
     await sl.start();
-    const a1 = sl.lab.netns('A1');
-    const b1 = sl.lab.netns('B1');
-    const [a11, a12] = sl.lab.veth('a1.1', sl.sw, 'a1.2', a1);
-    const [b11, b12] = sl.lab.veth('b1.1', sl.sw, 'b1.2', b1);
-    const [b231, b232] = sl.lab.veth('b23.1', sl.sw, 'b23.2', sl.sw);
+    const { a1, b1, a11, a12, b11, b12, b231, b232 } = seedHosts(sl);
     const [b121, b122] = sl.lab.veth('b12.1', sl.sw, 'b12.2', sl.sw);
     const [b131, b132] = sl.lab.veth('b13.1', sl.sw, 'b13.2', sl.sw);
-    sl.lab.address(a1, a12, '192.168.10.1/24');
-    sl.lab.address(b1, b12, '192.168.10.2/24');
     const fast = [
       'other_config:stp-forward-delay=4',
       'other_config:stp-max-age=6',
@@ -78,15 +65,15 @@ describe('the seed loop with STP', { concurrency: false }, () => {
     await waitFor(
       async () => {
         show = await sl.appctl('stp/show');
-        const settled = portsIn(show, 'listening').length + portsIn(show, 'learning').length === 0;
-        return settled && portsIn(show, 'blocking').length === 1;
+        const settled = stpPortsIn(show, 'listening').length + stpPortsIn(show, 'learning').length === 0;
+        return settled && stpPortsIn(show, 'blocking').length === 1;
       },
       40000,
       'the spanning tree to converge',
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${show}\n${sl.log()}`);
     });
-    const blocked = portsIn(show, 'blocking');
+    const blocked = stpPortsIn(show, 'blocking');
     assert.equal(blocked.length, 1, show);
     assert.ok(
       [b121, b122, b131, b132, b231, b232].includes(blocked[0]),
