@@ -1,4 +1,4 @@
-# The tsovs native addon: packet I/O only (AF_PACKET rings, TAP, uv_poll, interface ioctls).
+# The tsovs native addon: packet I/O only (AF_PACKET rings, TAP, uv_poll, interface ioctls, rtnetlink).
 # Built by `npm run build:native` (node-gyp rebuild --nodedir=/usr -C native).
 {
   "targets": [
@@ -11,7 +11,8 @@
         "src/packet.c",
         "src/tap.c",
         "src/poll.c",
-        "src/ifinfo.c"
+        "src/ifinfo.c",
+        "src/netlink.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]

@@ -39,6 +39,7 @@ static const struct export exports_table[] = {
     {"pollStart", js_poll_start},       {"pollStop", js_poll_stop},       {"closeFd", js_close_fd},
     {"ifInfo", js_if_info},             {"ifSetUp", js_if_set_up},        {"ifSetMtu", js_if_set_mtu},
     {"ifSetMac", js_if_set_mac},
+    {"netlinkOpen", js_netlink_open},   {"netlinkRecv", js_netlink_recv}, {"netlinkSend", js_netlink_send},
 };
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -96,5 +96,8 @@ napi_value js_if_info(napi_env env, napi_callback_info info);
 napi_value js_if_set_up(napi_env env, napi_callback_info info);
 napi_value js_if_set_mtu(napi_env env, napi_callback_info info);
 napi_value js_if_set_mac(napi_env env, napi_callback_info info);
+napi_value js_netlink_open(napi_env env, napi_callback_info info);
+napi_value js_netlink_recv(napi_env env, napi_callback_info info);
+napi_value js_netlink_send(napi_env env, napi_callback_info info);
 
 #endif

@@ -53,6 +53,13 @@ export interface NativeError extends Error {
   reason?: string;
 }
 
+/** A NETLINK_ROUTE socket opened by netlinkOpen (closed with closeFd). */
+export interface NetlinkSocket {
+  fd: number;
+  /** The port id (nl_pid) the kernel gave the socket: replies to its requests carry it. */
+  portId: number;
+}
+
 /** Called while a polled descriptor is readable: status 0, or a negative libuv error once (poll over). */
 export type ReadableCallback = (status: number) => void;
 
@@ -106,6 +113,20 @@ export interface NativeAddon {
   ifSetMtu(name: string, mtu: number): void;
   /** Sets the device's Ethernet address ("aa:bb:cc:dd:ee:ff"). */
   ifSetMac(name: string, mac: string): void;
+  /**
+   * A non-blocking NETLINK_ROUTE socket in this thread's network namespace, bound to the RTMGRP_* bitmask
+   * `groups`, with a receive buffer of `rcvbuf` bytes (0 keeps the kernel's default).
+   */
+  netlinkOpen(groups: number, rcvbuf: number): NetlinkSocket;
+  /**
+   * Receives pending datagrams back to back into `buf` until none is left, `lengths` is full or fewer than
+   * `minRoom` bytes remain; lengths[i] is datagram i's real length (more than the room it had: truncated,
+   * and the last). Returns the count, or -1 when the kernel dropped messages (ENOBUFS): then what this
+   * call read is dropped too, and the caller must resync.
+   */
+  netlinkRecv(fd: number, buf: Uint8Array, lengths: Uint32Array, minRoom: number): number;
+  /** Sends buf[0, length) to the kernel as one netlink datagram (e.g. an RTM_GETLINK dump request). */
+  netlinkSend(fd: number, buf: Uint8Array, length: number): void;
 }
 
 /** IFF_UP: administratively up. */

@@ -3,7 +3,8 @@
 // and its OpenFlow pipeline. Holds state only; src/ofproto/ofproto.ts decides what to invalidate.
 import { Pipeline } from './flow-table.js';
 import { type MacEntry, MacLearningTable, type RemoveReason } from './mac-learning.js';
-import type { BridgeStp } from './spanning.js';
+import type { RstpBridgeSettings, RstpPortSettings } from './rstp/config.js';
+import type { BridgeTree } from './spanning.js';
 import type { StpBridgeSettings, StpPortSettings } from './stp/config.js';
 import { type PortVlan, resolvePortVlan, type VlanMode } from './vlan.js';
 
@@ -28,6 +29,8 @@ export interface PortSettings {
   patchPeer: string | null;
   /** Spanning-tree settings from other_config stp-* (used when the bridge runs STP). */
   stp?: StpPortSettings | null;
+  /** Rapid spanning-tree settings from other_config rstp-* (used when the bridge runs RSTP). */
+  rstp?: RstpPortSettings | null;
   /** The interface's MAC (BPDUs leave with it as their source). */
   mac?: string;
 }
@@ -43,6 +46,8 @@ export interface BridgeSettings {
   forwardBpdu: boolean;
   /** Spanning tree: null (or absent) when stp_enable is false. */
   stp?: StpBridgeSettings | null;
+  /** Rapid spanning tree: null (or absent) when rstp_enable is false; it wins over `stp`, as in OVS. */
+  rstp?: RstpBridgeSettings | null;
 }
 
 /** A port of a bridge with its VLAN configuration resolved. */
@@ -56,7 +61,12 @@ export type MacRemoved = (bridge: string, entry: MacEntry, reason: RemoveReason)
 
 /** A copy of port settings that later edits by the caller cannot reach. */
 export function copyPortSettings(s: PortSettings): PortSettings {
-  return { ...s, trunks: [...s.trunks], stp: s.stp === undefined || s.stp === null ? s.stp : { ...s.stp } };
+  return {
+    ...s,
+    trunks: [...s.trunks],
+    stp: s.stp === undefined || s.stp === null ? s.stp : { ...s.stp },
+    rstp: s.rstp === undefined || s.rstp === null ? s.rstp : { ...s.rstp },
+  };
 }
 
 /** Whether two port settings are the same. */
@@ -69,20 +79,18 @@ export function samePortSettings(a: PortSettings, b: PortSettings): boolean {
     a.vlanMode === b.vlanMode &&
     a.patchPeer === b.patchPeer &&
     a.mac === b.mac &&
-    sameStpPort(a.stp, b.stp) &&
+    sameRecord(a.stp, b.stp) &&
+    sameRecord(a.rstp, b.rstp) &&
     a.trunks.length === b.trunks.length &&
     a.trunks.every((v, i) => v === b.trunks[i])
   );
 }
 
-function sameStpPort(a: StpPortSettings | null | undefined, b: StpPortSettings | null | undefined): boolean {
+/** Whether two flat settings records (or their absence) are equal field by field. */
+function sameRecord<T extends object>(a: T | null | undefined, b: T | null | undefined): boolean {
   if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
-  return (
-    a.enabled === b.enabled &&
-    a.portNum === b.portNum &&
-    a.priority === b.priority &&
-    a.pathCost === b.pathCost
-  );
+  const keys = Object.keys(a) as (keyof T)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** One bridge's slow-path state. */
@@ -95,8 +103,10 @@ export class OfBridge {
   readonly macs: MacLearningTable;
   /** OpenFlow tables, starting with OVS's default flow. */
   readonly pipeline = Pipeline.withDefaultFlow();
-  /** The spanning tree, when the bridge runs STP. */
-  stp: BridgeStp | null = null;
+  /** The spanning tree, when the bridge runs STP or RSTP. */
+  tree: BridgeTree | null = null;
+  /** Ports whose link is down (a spanning tree keeps them disabled). */
+  readonly linkDown = new Set<string>();
 
   constructor(
     /** Current settings. */

@@ -15,7 +15,9 @@ import {
 } from './bridge.js';
 import { formatFdbShow } from './fdb-show.js';
 import type { MacEntry } from './mac-learning.js';
-import { BridgeStp, type StpOutcome } from './spanning.js';
+import { sameRstpBridgeSettings } from './rstp/config.js';
+import { rstpShow } from './rstp/show.js';
+import { BridgeRstp, BridgeStp, type BridgeTree, type StpOutcome } from './spanning.js';
 import { stpShow } from './stp/show.js';
 import { bridgeTag, dpPortTag, macTag, portTag, stpTag } from './tags.js';
 import { samePortVlan } from './vlan.js';
@@ -27,7 +29,7 @@ export type { VlanMode } from './vlan.js';
 /** A control-plane error with a stable code (the text OVS's unixctl replies with). */
 export class OfprotoError extends Error {
   constructor(
-    readonly code: 'no such bridge' | 'no such stp object',
+    readonly code: 'no such bridge' | 'no such stp object' | 'no such rstp object',
     message: string = code,
   ) {
     super(message);
@@ -80,33 +82,44 @@ export class Ofproto implements UpcallHandler {
 
   /** Starts, reconfigures or stops the bridge's spanning tree after its settings changed. */
   private configureStp(bridge: OfBridge): void {
-    const want = bridge.settings.stp ?? null;
-    if (want === null) {
-      if (bridge.stp === null) return;
-      bridge.stp = null;
-      this.datapath.invalidate(bridgeTag(bridge.name));
+    const rstp = bridge.settings.rstp ?? null;
+    const stp = rstp === null ? (bridge.settings.stp ?? null) : null;
+    const tree = bridge.tree;
+    if (tree !== null && tree.kind === 'stp' && stp !== null) {
+      tree.configure(stp);
       return;
     }
-    if (bridge.stp === null) {
-      bridge.stp = new BridgeStp(want, this.clock(), (port, frame) => this.transmit(bridge, port, frame));
-      for (const port of bridge.ports.values()) this.configureStpPort(bridge, port);
-      this.datapath.invalidate(bridgeTag(bridge.name));
-    } else {
-      bridge.stp.configure(want);
-    }
+    // RSTP's engine takes its bridge settings at creation: a change starts a new tree.
+    if (tree !== null && tree.kind === 'rstp' && rstp !== null && sameRstpBridgeSettings(tree.settings, rstp))
+      return;
+    if (tree === null && rstp === null && stp === null) return;
+    const transmit = (port: string, frame: Uint8Array) => this.transmit(bridge, port, frame);
+    bridge.tree =
+      rstp !== null
+        ? new BridgeRstp(bridge.name, rstp, this.clock(), transmit)
+        : stp !== null
+          ? new BridgeStp(stp, this.clock(), transmit)
+          : null;
+    for (const port of bridge.ports.values()) this.configureStpPort(bridge, port);
+    this.datapath.invalidate(bridgeTag(bridge.name));
   }
 
-  /** Adds `port` to its bridge's spanning tree, or keeps it out (internal, patch, STP disabled). */
+  /** Adds `port` to its bridge's spanning tree, or keeps it out (internal, patch, tree disabled on it). */
   private configureStpPort(bridge: OfBridge, port: BridgePort): void {
-    const stp = bridge.stp;
-    if (stp === null) return;
+    const tree = bridge.tree;
+    if (tree === null) return;
     const s = port.settings;
-    const eligible = s.stp !== undefined && s.stp !== null && s.dpPort !== null && s.patchPeer === null;
-    if (!eligible || s.ofport === OFPP_LOCAL || s.stp === undefined || s.stp === null) {
-      stp.removePort(s.name);
-      return;
+    const eligible = s.dpPort !== null && s.patchPeer === null && s.ofport !== OFPP_LOCAL;
+    const up = !bridge.linkDown.has(s.name);
+    const mac = s.mac ?? '00:00:00:00:00:00';
+    if (tree.kind === 'stp' && eligible && s.stp !== undefined && s.stp !== null) {
+      tree.setPort(s.name, s.stp, mac, up);
+    } else if (tree.kind === 'rstp' && eligible && s.rstp !== undefined && s.rstp !== null) {
+      tree.setPort(s.name, s.rstp, mac, up);
+    } else {
+      tree.removePort(s.name);
     }
-    stp.setPort(s.name, s.stp, s.mac ?? '00:00:00:00:00:00', true);
+    this.stpOutcome(bridge, tree.tick(this.clock()));
   }
 
   /** Sends a BPDU frame out of `portName` of `bridge`. */
@@ -120,14 +133,23 @@ export class Ofproto implements UpcallHandler {
   private stpOutcome(bridge: OfBridge, outcome: StpOutcome): void {
     if (outcome.changed) this.datapath.invalidate(stpTag(bridge.name));
     if (outcome.flush) bridge.macs.flush();
+    for (const port of outcome.flushPorts) bridge.macs.flushPort(port);
+  }
+
+  /** A port's link went up or down (carrier or administrative state): its spanning tree follows at once. */
+  setLink(portName: string, up: boolean): void {
+    for (const bridge of this.bridges.values()) {
+      if (!bridge.ports.has(portName)) continue;
+      if (up) bridge.linkDown.delete(portName);
+      else bridge.linkDown.add(portName);
+      if (bridge.tree !== null) this.stpOutcome(bridge, bridge.tree.setLink(portName, up));
+    }
   }
 
   /** `stp/show [BRIDGE]` in Open vSwitch 3.1's layout. */
   stpShow(bridge: string | null): string {
-    const pairs = [...this.bridges.values()]
-      .filter((b) => b.stp !== null)
-      .map((b) => [b.name, (b.stp as BridgeStp).stp] as const);
-    if (bridge !== null && !pairs.some(([n]) => n === bridge)) {
+    const pairs = this.treesOf('stp').map((t) => [t.name, t.tree.stp] as const);
+    if (bridge !== null && !pairs.some(([name]) => name === bridge)) {
       throw new OfprotoError('no such stp object', 'no such stp object');
     }
     return stpShow(pairs, bridge ?? undefined);
@@ -135,18 +157,45 @@ export class Ofproto implements UpcallHandler {
 
   /** `stp/tcn [BRIDGE]`: starts a topology change on one bridge's tree, or on all. */
   stpTcn(bridge: string | null): void {
-    for (const b of this.bridges.values()) {
-      if (b.stp === null || (bridge !== null && b.name !== bridge)) continue;
-      this.stpOutcome(b, b.stp.topologyChange());
-    }
-    if (bridge !== null && this.bridges.get(bridge)?.stp == null) {
+    const trees = this.treesOf('stp').filter((t) => bridge === null || t.name === bridge);
+    if (bridge !== null && trees.length === 0)
       throw new OfprotoError('no such stp object', 'no such stp object');
-    }
+    for (const t of trees) this.stpOutcome(t.bridge, t.tree.topologyChange());
   }
 
-  /** The spanning tree of a bridge (null when it runs none); for status reporting. */
-  stpOf(bridge: string): BridgeStp | null {
-    return this.bridges.get(bridge)?.stp ?? null;
+  /** `rstp/show [BRIDGE]` in Open vSwitch 3.1's layout. */
+  rstpShow(bridge: string | null): string {
+    const trees = this.treesOf('rstp').filter((t) => bridge === null || t.name === bridge);
+    if (bridge !== null && trees.length === 0)
+      throw new OfprotoError('no such rstp object', 'No such RSTP object');
+    return rstpShow(trees.map((t) => t.tree.rstp));
+  }
+
+  /** `rstp/tcn [BRIDGE]`: runs the RSTP state machines again on one bridge, or on all. */
+  rstpTcn(bridge: string | null): void {
+    const trees = this.treesOf('rstp').filter((t) => bridge === null || t.name === bridge);
+    if (bridge !== null && trees.length === 0)
+      throw new OfprotoError('no such rstp object', 'No such RSTP object');
+    for (const t of trees) this.stpOutcome(t.bridge, t.tree.rerun(this.clock()));
+  }
+
+  /** The bridge's spanning tree (STP or RSTP), for status reporting. */
+  treeOf(bridge: string): BridgeTree | null {
+    return this.bridges.get(bridge)?.tree ?? null;
+  }
+
+  /** The bridges running a tree of one kind, in the order they were made (as OVS lists its trees). */
+  private treesOf<K extends BridgeTree['kind']>(
+    kind: K,
+  ): { name: string; bridge: OfBridge; tree: Extract<BridgeTree, { kind: K }> }[] {
+    const out: { name: string; bridge: OfBridge; tree: Extract<BridgeTree, { kind: K }> }[] = [];
+    for (const b of this.bridges.values()) {
+      const tree = b.tree;
+      if (tree !== null && tree.kind === kind) {
+        out.push({ name: b.name, bridge: b, tree: tree as Extract<BridgeTree, { kind: K }> });
+      }
+    }
+    return out;
   }
 
   /** Removes a bridge with all its ports (no-op when absent). */
@@ -181,7 +230,8 @@ export class Ofproto implements UpcallHandler {
     const bridge = this.bridges.get(bridgeName);
     const port = bridge?.dropPort(portName);
     if (bridge === undefined || port === undefined) return;
-    bridge.stp?.removePort(portName);
+    bridge.tree?.removePort(portName);
+    bridge.linkDown.delete(portName);
     this.unindex(port);
     for (const e of bridge.macs.flushPort(portName)) {
       for (const other of this.bridges.values()) if (other !== bridge) other.macs.forget(e.mac, e.vlan);
@@ -225,7 +275,7 @@ export class Ofproto implements UpcallHandler {
   run(now: number): void {
     for (const b of this.bridges.values()) {
       b.macs.run(now);
-      if (b.stp !== null) this.stpOutcome(b, b.stp.tick(now));
+      if (b.tree !== null) this.stpOutcome(b, b.tree.tick(now));
     }
   }
 
@@ -245,9 +295,9 @@ export class Ofproto implements UpcallHandler {
   ): void {
     if (reason !== USERSPACE_SLOW_PATH_STP) return;
     const input = this.dpPorts.get(key[K_IN_PORT]);
-    const stp = input?.bridge.stp;
-    if (input === undefined || stp === null || stp === undefined) return;
-    this.stpOutcome(input.bridge, stp.receive(input.port.settings.name, buf, offset, length, now));
+    const tree = input?.bridge.tree;
+    if (input === undefined || tree === null || tree === undefined) return;
+    this.stpOutcome(input.bridge, tree.receive(input.port.settings.name, buf, offset, length, now));
   }
 
   private requireBridge(name: string): OfBridge {

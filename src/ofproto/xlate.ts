@@ -27,7 +27,7 @@ import {
 import type { BridgePort, OfBridge } from './bridge.js';
 import { isBroadcastMac, isMulticastMac, isReservedMac, keyDlDst, keyDlSrc } from './eth-addr.js';
 import type { OfAction } from './flow-table.js';
-import { stpMayForward, stpMayLearn } from './spanning.js';
+import type { TreePortState } from './spanning.js';
 import { bridgeTag, dpPortTag, macTag, portTag, stpTag } from './tags.js';
 import {
   extractXvlan,
@@ -159,7 +159,7 @@ function finish(ctx: XlateContext): XlateResult {
 /** Runs a packet that entered `visit.bridge` through the bridge's table 0. */
 function xlateBridge(ctx: XlateContext, visit: BridgeVisit): void {
   ctx.tags.add(bridgeTag(visit.bridge.name));
-  if (visit.bridge.stp !== null) {
+  if (visit.bridge.tree !== null) {
     ctx.tags.add(stpTag(visit.bridge.name));
     if (ctx.depth === 0 && isStpBpdu(ctx)) {
       ctx.actions.userspace(USERSPACE_SLOW_PATH_STP);
@@ -185,14 +185,14 @@ function isStpBpdu(ctx: XlateContext): boolean {
   return ctx.key[K_DL_DST_HI] === 0x0180 && ctx.key[K_DL_DST_LO] === 0xc2000000;
 }
 
-/** The port's spanning-tree state in its bridge (null: the bridge or port runs none, so it forwards). */
-function stpState(bridge: OfBridge, port: BridgePort): ReturnType<NonNullable<OfBridge['stp']>['state']> {
-  return bridge.stp === null ? null : bridge.stp.state(port.settings.name);
+/** What the port's spanning tree lets it do ('forwarding' when the bridge runs none). */
+function treeState(bridge: OfBridge, port: BridgePort): TreePortState {
+  return bridge.tree === null ? 'forwarding' : bridge.tree.portState(port.settings.name);
 }
 
 /** Whether ordinary frames may leave through `port`. */
 function mayOutput(bridge: OfBridge, port: BridgePort): boolean {
-  return stpMayForward(stpState(bridge, port));
+  return treeState(bridge, port) === 'forwarding';
 }
 
 /** The fields OpenFlow matches see in this bridge: in_port is the OpenFlow port, VLANs as received. */
@@ -241,10 +241,10 @@ function xlateNormal(ctx: XlateContext, visit: BridgeVisit): void {
   if (!bridge.settings.forwardBpdu && isReservedMac(dst)) return;
   consultGratuitousArp(ctx, dst);
   // Spanning tree: a blocked or listening port neither learns nor forwards; a learning port only learns.
-  const st = stpState(bridge, inPort);
-  if (!stpMayLearn(st)) return;
+  const st = treeState(bridge, inPort);
+  if (st === 'blocked') return;
   learnSource(ctx, visit, xvlan[0].vid);
-  if (!stpMayForward(st)) return;
+  if (st !== 'forwarding') return;
   if (isMulticastMac(dst)) {
     flood(ctx, visit, xvlan);
     return;

@@ -47,19 +47,26 @@ export function registerCommands(server: UnixctlServer, ctx: CommandContext): vo
     ctx.sw.ofproto.fdbFlush(br === undefined ? null : requireBridge(ctx, br));
     return 'table successfully flushed';
   });
-  reg('stp/show', '[bridge]', 0, 1, ([br]) => {
-    const show = ctx.sw.ofproto.stpShow;
-    if (show === undefined) throw new UnixctlError('no such stp object');
-    return stpCall(() => show.call(ctx.sw.ofproto, br ?? null));
-  });
-  reg('stp/tcn', '[bridge]', 0, 1, ([br]) => {
-    const tcn = ctx.sw.ofproto.stpTcn;
-    if (tcn === undefined) throw new UnixctlError('no such stp object');
-    return stpCall(() => {
-      tcn.call(ctx.sw.ofproto, br ?? null);
-      return 'OK';
+  const treeCommand = (
+    name: string,
+    method: 'stpShow' | 'stpTcn' | 'rstpShow' | 'rstpTcn',
+    missing: string,
+  ): void =>
+    reg(name, '[bridge]', 0, 1, ([br]) => {
+      const fn: ((bridge: string | null) => unknown) | undefined = ctx.sw.ofproto[method];
+      if (fn === undefined) throw new UnixctlError(missing);
+      try {
+        const reply = fn.call(ctx.sw.ofproto, br ?? null);
+        return typeof reply === 'string' ? reply : 'OK';
+      } catch (err) {
+        if (err instanceof OfprotoError) throw new UnixctlError(err.message);
+        throw err;
+      }
     });
-  });
+  treeCommand('stp/show', 'stpShow', 'no such stp object');
+  treeCommand('stp/tcn', 'stpTcn', 'no such stp object');
+  treeCommand('rstp/show', 'rstpShow', 'No such RSTP object');
+  treeCommand('rstp/tcn', 'rstpTcn', 'No such RSTP object');
   reg('dpif/show', '', 0, 0, () => dpifShow(ctx.sw));
   reg('dpif/dump-dps', '', 0, 0, () =>
     ctx.sw
@@ -92,16 +99,6 @@ type Register = (
   max: number,
   fn: (args: string[]) => string | Promise<string>,
 ) => void;
-
-/** Runs an stp/* command, turning ofproto's errors into the unixctl error reply. */
-function stpCall(run: () => string): string {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof OfprotoError) throw new UnixctlError(err.message);
-    throw err;
-  }
-}
 
 function requireBridge(ctx: CommandContext, name: string): string {
   if (ctx.sw.bridge(name) === undefined) throw new UnixctlError('no such bridge');

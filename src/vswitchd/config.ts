@@ -4,6 +4,7 @@
 // without a server; the reconciler (switch.ts) moves the datapath toward what this returns.
 
 import type { BridgeSettings, VlanMode } from '../ofproto/ofproto.js';
+import { type RstpPortSettings, rstpPortSettings } from '../ofproto/rstp/config.js';
 import { type StpPortSettings, stpPortSettings } from '../ofproto/stp/config.js';
 import type { Replica, ReplicaRow, TableSelection } from '../ovsdb/client/replica.js';
 
@@ -18,9 +19,22 @@ export const SELECTION: TableSelection = {
     'datapath_id',
     'datapath_version',
     'stp_enable',
+    'rstp_enable',
     'status',
+    'rstp_status',
   ],
-  Port: ['name', 'interfaces', 'tag', 'trunks', 'vlan_mode', 'other_config', 'status', 'statistics'],
+  Port: [
+    'name',
+    'interfaces',
+    'tag',
+    'trunks',
+    'vlan_mode',
+    'other_config',
+    'status',
+    'statistics',
+    'rstp_status',
+    'rstp_statistics',
+  ],
   Interface: [
     'name',
     'type',
@@ -88,6 +102,8 @@ export interface DesiredIface {
   readonly portUuid: string | null;
   /** Spanning-tree settings from the Port's other_config stp-* keys. */
   readonly stp: StpPortSettings;
+  /** Rapid spanning-tree settings from the Port's other_config rstp-* keys. */
+  readonly rstp: RstpPortSettings;
   /** Set when the configuration itself rules the interface out (e.g. a second interface of a port). */
   readonly configError: string | null;
 }
@@ -105,6 +121,8 @@ export interface DesiredBridge {
   readonly datapathId: string | null;
   /** Bridge.stp_enable. */
   readonly stpEnable: boolean;
+  /** Bridge.rstp_enable (wins over stp_enable, as in OVS). */
+  readonly rstpEnable: boolean;
   /** Bridge.other_config (the stp-* keys are read once the bridge's MAC is known). */
   readonly otherConfig: Readonly<Record<string, string>>;
   /** Its interfaces, the local one first. */
@@ -178,6 +196,7 @@ function readBridge(replica: Replica, row: ReplicaRow, claimed: Set<string>): De
     hwaddr: usableMac(oc.get('hwaddr')),
     datapathId: dpidOption(oc.get('datapath-id')),
     stpEnable: row.boolean('stp_enable'),
+    rstpEnable: row.boolean('rstp_enable'),
     otherConfig: stringRecord(oc),
     ifaces: [local ?? localIface(name), ...ifaces],
   };
@@ -193,6 +212,7 @@ function desiredIface(
   const options = new Map<string, string>();
   for (const [k, v] of iface.map('options')) options.set(String(k), String(v));
   const previous = iface.number('ofport');
+  const portConfig = stringRecord(port.map('other_config'));
   return {
     uuid: iface.uuid,
     name: iface.string('name'),
@@ -207,7 +227,8 @@ function desiredIface(
     vlanMode: (port.string('vlan_mode') || null) as VlanMode | null,
     local,
     portUuid: port.uuid,
-    stp: stpPortSettings(stringRecord(port.map('other_config'))),
+    stp: stpPortSettings(portConfig),
+    rstp: rstpPortSettings(portConfig),
     configError,
   };
 }
@@ -229,6 +250,7 @@ function localIface(bridge: string): DesiredIface {
     local: true,
     portUuid: null,
     stp: stpPortSettings({}),
+    rstp: rstpPortSettings({}),
     configError: null,
   };
 }

@@ -81,10 +81,24 @@ export class Reconciler {
       this.sw.ofproto.run(now);
       this.coverage.run(now);
       this.sw.retryFailed();
+      this.sw.checkLinks();
     } catch (err) {
       this.log.error(
         `housekeeping failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
+    }
+    this.needStatus = true;
+    void this.kick();
+  }
+
+  /** The link monitor saw interface `name` change: the switch checks its link now, status follows. */
+  linkChanged(name: string): void {
+    if (this.stopped) return;
+    try {
+      if (!this.sw.checkLinks(name)) return;
+    } catch (err) {
+      this.log.error(`link check failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return;
     }
     this.needStatus = true;
     void this.kick();

@@ -28,8 +28,11 @@ export function writeStatus(txn: Transaction, sw: SwitchState, req: StatusReques
   for (const br of sw.bridges()) {
     w.set('Bridge', br.uuid, 'datapath_id', br.dpid);
     w.set('Bridge', br.uuid, 'datapath_version', DATAPATH_VERSION);
-    const stp = sw.ofproto.stpOf?.(br.name) ?? null;
+    const tree = sw.ofproto.treeOf?.(br.name) ?? null;
+    const stp = tree?.kind === 'stp' ? tree : null;
+    const rstp = tree?.kind === 'rstp' ? tree : null;
     w.set('Bridge', br.uuid, 'status', stringMap(stp === null ? {} : stpBridgeStatus(stp.stp)));
+    w.set('Bridge', br.uuid, 'rstp_status', stringMap(rstp === null ? {} : rstp.rstp.bridgeStatus()));
     for (const iface of br.ifaces.values()) {
       if (iface.uuid === null) continue;
       const stats = req.stats || !iface.statsWritten;
@@ -37,12 +40,29 @@ export function writeStatus(txn: Transaction, sw: SwitchState, req: StatusReques
       for (const [column, value] of ifaceStatus(iface, stats)) w.set('Interface', iface.uuid, column, value);
       const portUuid = iface.desired.portUuid;
       if (portUuid === null) continue;
-      const stpPort = stp?.portNumber(iface.name);
-      const inTree = stp !== null && stpPort !== undefined;
-      // Port.status changes with every second in a state: it goes with the statistics timer.
-      if (stats || !inTree) {
-        w.set('Port', portUuid, 'status', stringMap(inTree ? stpPortStatus(stp.stp, stpPort) : {}));
-        w.set('Port', portUuid, 'statistics', numberMap(inTree ? stpPortStatistics(stp.stp, stpPort) : {}));
+      const treePort = tree?.portNumber(iface.name);
+      const stpPort = stp === null ? undefined : treePort;
+      const rstpPort = rstp === null ? undefined : treePort;
+      // Port.status changes with every second in a state: it goes with the statistics timer, as do the
+      // counters; RSTP's role and state are written as soon as they change.
+      if (stats || stpPort === undefined) {
+        w.set('Port', portUuid, 'status', stringMap(stp && stpPort ? stpPortStatus(stp.stp, stpPort) : {}));
+        w.set(
+          'Port',
+          portUuid,
+          'statistics',
+          numberMap(stp && stpPort ? stpPortStatistics(stp.stp, stpPort) : {}),
+        );
+      }
+      w.set(
+        'Port',
+        portUuid,
+        'rstp_status',
+        stringMap(rstp && rstpPort ? rstp.rstp.portStatus(rstpPort) : {}),
+      );
+      if (stats || rstpPort === undefined) {
+        const counters = rstp && rstpPort ? rstp.rstp.portStatistics(rstpPort) : {};
+        w.set('Port', portUuid, 'rstp_statistics', numberMap(counters));
       }
     }
   }

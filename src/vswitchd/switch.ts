@@ -11,7 +11,8 @@ import { NetdevError } from '../netdev/netdev.js';
 import { samePortSettings } from '../ofproto/bridge.js';
 import { isReservedMac, parseMac } from '../ofproto/eth-addr.js';
 import { type BridgeSettings, OFPP_LOCAL, type PortSettings } from '../ofproto/ofproto.js';
-import type { BridgeStp } from '../ofproto/spanning.js';
+import { rstpBridgeSettings, sameRstpBridgeSettings } from '../ofproto/rstp/config.js';
+import type { BridgeTree } from '../ofproto/spanning.js';
 import { type StpBridgeSettings, stpBridgeSettings } from '../ofproto/stp/config.js';
 import {
   type DesiredBridge,
@@ -32,12 +33,18 @@ export interface OfprotoApi extends UpcallHandler {
   fdbShow(bridge: string, now: number): string;
   fdbFlush(bridge: string | null): void;
   run(now: number): void;
+  /** A port's link went up or down. */
+  setLink?(portName: string, up: boolean): void;
   /** `stp/show [BR]` text (throws for a bridge without STP). */
   stpShow?(bridge: string | null): string;
   /** `stp/tcn [BR]`. */
   stpTcn?(bridge: string | null): void;
-  /** The bridge's spanning tree, for status reporting. */
-  stpOf?(bridge: string): BridgeStp | null;
+  /** `rstp/show [BR]` text (throws for a bridge without RSTP). */
+  rstpShow?(bridge: string | null): string;
+  /** `rstp/tcn [BR]`. */
+  rstpTcn?(bridge: string | null): void;
+  /** The bridge's spanning tree (STP or RSTP), for status reporting. */
+  treeOf?(bridge: string): BridgeTree | null;
 }
 
 /** One interface as the switch has it. */
@@ -65,6 +72,8 @@ export interface Iface {
   /** Carrier changes seen (Interface.link_resets). */
   linkResets: number;
   lastCarrier: boolean | null;
+  /** The link as ofproto last heard of it (admin up and carrier); a new interface starts up. */
+  linkUp: boolean;
   /** Whether its statistics have been written once (a new interface gets them at once, then on the timer). */
   statsWritten: boolean;
   /** The configuration it was last opened or updated with. */
@@ -157,6 +166,25 @@ export class SwitchState {
     return changed;
   }
 
+  /** Tells ofproto of links that went down or up (admin state and carrier); `name` checks one interface.
+   * Returns whether any changed. */
+  checkLinks(name?: string): boolean {
+    let changed = false;
+    for (const br of this.bridgesByName.values()) {
+      for (const iface of br.ifaces.values()) {
+        if (name !== undefined && iface.name !== name) continue;
+        const n = iface.error === null ? iface.netdev : null;
+        const up = n === null || (n.adminUp() && n.carrier());
+        if (up === iface.linkUp) continue;
+        iface.linkUp = up;
+        changed = true;
+        this.log.info(`${iface.name}: link state changed to ${up ? 'up' : 'down'}`);
+        this.ofproto.setLink?.(iface.name, up);
+      }
+    }
+    return changed;
+  }
+
   /** Removes every bridge (closing every netdev, which deletes the TAPs this process made). */
   close(): void {
     for (const br of this.bridges()) this.removeBridge(br);
@@ -181,11 +209,7 @@ export class SwitchState {
       this.ofproto.setBridge(d.settings);
       this.log.info(`bridge ${d.name}: added`);
     } else {
-      const settings = withStp(d, br.mac);
-      if (!sameBridgeSettings(br.settings, settings)) {
-        this.ofproto.setBridge(settings);
-        br.settings = settings;
-      }
+      this.applyBridgeSettings(br, d);
     }
     br.uuid = d.uuid;
     br.datapathType = d.datapathType;
@@ -198,12 +222,21 @@ export class SwitchState {
       else this.updateIface(br, have, w);
     }
     this.pickIdentity(br);
-    // STP's bridge id is made from the bridge's MAC, known only now.
+    // The spanning tree's bridge id is made from the bridge's MAC, known only now.
+    this.applyBridgeSettings(br, d);
+  }
+
+  /** Hands ofproto the bridge's settings with its spanning tree's, when they changed; logs their problems. */
+  private applyBridgeSettings(br: Bridge, d: DesiredBridge): void {
     const settings = withStp(d, br.mac);
-    if (!sameBridgeSettings(br.settings, settings)) {
-      this.ofproto.setBridge(settings);
-      br.settings = settings;
+    if (sameBridgeSettings(br.settings, settings)) return;
+    const tree = (s: BridgeSettings) => (s.rstp ? 'rstp' : s.stp ? 'stp' : 'none');
+    if (tree(br.settings) !== tree(settings) && d.stpEnable && d.rstpEnable) {
+      this.log.warn(`${d.name}: RSTP and STP are mutually exclusive but both are configured; enabling RSTP`);
     }
+    for (const w of settings.rstp?.warnings ?? settings.stp?.warnings ?? []) this.log.warn(w);
+    this.ofproto.setBridge(settings);
+    br.settings = settings;
   }
 
   /** Removes interfaces that are gone or must be reopened (type or relevant options changed). */
@@ -235,6 +268,7 @@ export class SwitchState {
       patchMac: normalType(w.type) === 'patch' ? patchMac(w.name) : null,
       linkResets: 0,
       lastCarrier: null,
+      linkUp: true,
       statsWritten: false,
       desired: w,
     };
@@ -303,6 +337,7 @@ export class SwitchState {
       vlanMode: w.vlanMode,
       patchPeer: iface.type === 'patch' ? (w.options.get('peer') ?? null) : null,
       stp: w.stp,
+      rstp: w.rstp,
       mac: iface.netdev?.mac() ?? iface.patchMac ?? undefined,
     };
     if (iface.settings !== null && samePortSettings(iface.settings, settings)) return;
@@ -407,12 +442,16 @@ function sameBridgeSettings(a: BridgeSettings, b: BridgeSettings): boolean {
     a.macAgingTime === b.macAgingTime &&
     a.macTableSize === b.macTableSize &&
     a.forwardBpdu === b.forwardBpdu &&
-    sameStpBridge(a.stp ?? null, b.stp ?? null)
+    sameOrNull(a.stp ?? null, b.stp ?? null, sameStpBridge) &&
+    sameOrNull(a.rstp ?? null, b.rstp ?? null, sameRstpBridgeSettings)
   );
 }
 
-function sameStpBridge(a: StpBridgeSettings | null, b: StpBridgeSettings | null): boolean {
-  if (a === null || b === null) return a === b;
+function sameOrNull<T>(a: T | null, b: T | null, same: (x: T, y: T) => boolean): boolean {
+  return a === null || b === null ? a === b : same(a, b);
+}
+
+function sameStpBridge(a: StpBridgeSettings, b: StpBridgeSettings): boolean {
   return (
     a.bridgeId === b.bridgeId &&
     a.helloTime === b.helloTime &&
@@ -421,11 +460,15 @@ function sameStpBridge(a: StpBridgeSettings | null, b: StpBridgeSettings | null)
   );
 }
 
-/** The bridge's settings with its spanning tree's (null unless stp_enable), given the bridge's MAC. */
+/** The bridge's settings with its spanning tree's (STP on stp_enable, RSTP on rstp_enable, which wins as
+ * in OVS), given the bridge's MAC. */
 function withStp(d: DesiredBridge, mac: string): BridgeSettings {
-  if (!d.stpEnable) return { ...d.settings, stp: null };
   const id = mac === '' ? 0n : BigInt(`0x${mac.replaceAll(':', '')}`);
-  return { ...d.settings, stp: stpBridgeSettings(d.name, d.otherConfig, id) };
+  return {
+    ...d.settings,
+    stp: d.stpEnable && !d.rstpEnable ? stpBridgeSettings(d.name, d.otherConfig, id) : null,
+    rstp: d.rstpEnable ? rstpBridgeSettings(d.name, d.otherConfig, id) : null,
+  };
 }
 
 function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {

@@ -4,6 +4,8 @@
 import type { Datapath } from '../datapath/datapath.js';
 import { NetdevDatapath } from '../datapath/dpif-netdev.js';
 import type { UpcallHandler } from '../datapath/upcall.js';
+import { LinkMonitor } from '../netdev/link-monitor.js';
+import { nativeAvailable } from '../netdev/native.js';
 import type { Netdev } from '../netdev/netdev.js';
 import { Ofproto } from '../ofproto/ofproto.js';
 import { OvsdbConnectError, OvsdbConnection, ReconnectBackoff } from '../ovsdb/client/connection.js';
@@ -58,6 +60,8 @@ export interface VswitchdOptions {
   readonly onExit?: () => void;
   /** Aborts a start that is still waiting for the database (start then rejects, having undone everything). */
   readonly signal?: AbortSignal;
+  /** Follow links through rtnetlink (default: when the native addon is there); the tick polls anyway. */
+  readonly linkMonitor?: boolean;
 }
 
 /** A running switch. */
@@ -72,6 +76,7 @@ export class Vswitchd {
     readonly unixctl: UnixctlServer | null,
     readonly vlog: Vlog,
     readonly coverage: Coverage,
+    private readonly links: LinkMonitor | null,
   ) {}
 
   /**
@@ -90,6 +95,7 @@ export class Vswitchd {
     let connection: OvsdbConnection | null = null;
     let unixctl: UnixctlServer | null = null;
     let reconciler: Reconciler | null = null;
+    let links: LinkMonitor | null = null;
     try {
       if (options.unixctl !== false) {
         unixctl = await UnixctlServer.start({
@@ -110,7 +116,12 @@ export class Vswitchd {
         minStatsIntervalMs: options.minStatsIntervalMs,
         clock,
       });
-      const d = new Vswitchd(connection, replica, sw, reconciler, unixctl, vlog, coverage);
+      const r = reconciler;
+      if (options.linkMonitor ?? nativeAvailable()) {
+        // A port's carrier or admin state reaches the spanning tree at once, not at the next tick.
+        links = new LinkMonitor((e) => r.linkChanged(e.name));
+      }
+      const d = new Vswitchd(connection, replica, sw, reconciler, unixctl, vlog, coverage, links);
       if (unixctl !== null) {
         registerCommands(unixctl, {
           sw,
@@ -125,12 +136,18 @@ export class Vswitchd {
       }
       await reconciler.start();
       await reconciler.settled();
+      try {
+        links?.start();
+      } catch (err) {
+        log.warn(`link monitor unavailable, links are polled every tick: ${(err as Error).message}`);
+      }
       if (options.signal?.aborted) {
         await d.stop();
         throw new Error('start aborted');
       }
       return d;
     } catch (err) {
+      links?.stop();
       await reconciler?.stop();
       await unixctl?.close();
       connection?.close();
@@ -158,6 +175,7 @@ export class Vswitchd {
   /** Stops: closes every netdev (deleting the TAPs it made), the control socket and the connection. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.links?.stop();
       await this.reconciler.stop();
       await this.unixctl?.close();
       this.replica.close();

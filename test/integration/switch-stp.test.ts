@@ -2,11 +2,13 @@
 // br1, br2, br3 joined in a triangle by b12, b13 and b23, with stp_enable=true on all three (timers set to
 // Open vSwitch's minimums so the test converges in seconds). The tree converges with exactly one blocked
 // port, A1 and B1 ping each other, a burst of broadcasts arrives exactly once each (no storm), and the
-// state is visible in stp/show and in Port.status.
+// state is visible in stp/show and in Port.status. Cutting a forwarding link of the loop (one veth end set
+// down) stops traffic for at most 2 × forward-delay + max-age with STP, and for under a second with RSTP
+// (rstp_enable=true), measured from the gaps in a fast ping; restoring the link reconverges.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
-import { nsRunOk, pingOnce, waitForPing } from '../helpers/netns.js';
+import { ip, nsRunOk, pingOnce, waitForPing } from '../helpers/netns.js';
 import { requireSwitchLab, SwitchLab, seedHosts, stpPortsIn } from './switch-lab.js';
 
 /** Sends `count` broadcast frames of ethertype 0x88b6 from `dev` (run inside a namespace). */
@@ -36,49 +38,108 @@ while time.time() < end:
 print(n, flush=True)
 `;
 
+/** The seed's triangle with its hosts, bridges made and ports added; `tree` picks the protocol. */
+async function seedLoop(sl: SwitchLab, tree: 'stp' | 'rstp') {
+  const hosts = seedHosts(sl);
+  const [b121, b122] = sl.lab.veth('b12.1', sl.sw, 'b12.2', sl.sw);
+  const [b131, b132] = sl.lab.veth('b13.1', sl.sw, 'b13.2', sl.sw);
+  const knobs =
+    tree === 'stp'
+      ? [
+          'stp_enable=true',
+          'other_config:stp-forward-delay=4',
+          'other_config:stp-max-age=6',
+          'other_config:stp-hello-time=1000',
+        ]
+      : ['rstp_enable=true'];
+  const args: string[] = [];
+  for (const br of ['br1', 'br2', 'br3']) {
+    // br1 is the root, as the seed's first bridge.
+    const priority = tree === 'stp' ? 'other_config:stp-priority=4096' : 'other_config:rstp-priority=4096';
+    args.push('--', 'add-br', br, '--', 'set', 'Bridge', br, ...knobs, ...(br === 'br1' ? [priority] : []));
+  }
+  await sl.vsctl(...args.slice(1));
+  await sl.vsctl('add-port', 'br2', hosts.a11, '--', 'add-port', 'br3', hosts.b11);
+  await sl.vsctl('add-port', 'br2', hosts.b232, '--', 'add-port', 'br3', hosts.b231);
+  await sl.vsctl('add-port', 'br1', b122, '--', 'add-port', 'br1', b132);
+  await sl.vsctl('add-port', 'br2', b121, '--', 'add-port', 'br3', b131);
+  return { ...hosts, b121, b122, b131, b132, loopPorts: [b121, b122, b131, b132, hosts.b231, hosts.b232] };
+}
+
+/** rstp/show's port lines as [interface, role, state]. */
+function rstpPorts(show: string): string[][] {
+  return [...show.matchAll(/^ {2}(\S+) +(Root|Designated|Alternate|Backup) +(\S+)/gm)].map((m) => [
+    m[1],
+    m[2],
+    m[3],
+  ]);
+}
+
+/** Waits until the tree has settled with exactly one blocked loop port; returns the show text. */
+async function converged(sl: SwitchLab, tree: 'stp' | 'rstp', timeoutMs: number): Promise<string> {
+  let show = '';
+  await waitFor(
+    async () => {
+      show = await sl.appctl(`${tree}/show`);
+      if (tree === 'rstp') {
+        const ports = rstpPorts(show);
+        const blocked = ports.filter(([, , state]) => state !== 'Forwarding');
+        return ports.length === 8 && blocked.length === 1 && blocked[0][1] === 'Alternate';
+      }
+      const settled = stpPortsIn(show, 'listening').length + stpPortsIn(show, 'learning').length === 0;
+      return settled && stpPortsIn(show, 'blocking').length === 1;
+    },
+    timeoutMs,
+    `the ${tree} tree to converge`,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${show}\n${sl.log()}`);
+  });
+  return show;
+}
+
+/**
+ * Pings B1 from A1 every 20 ms while `cut` runs, until replies have come back for a while after it;
+ * returns the longest gap between two replies (the outage), in milliseconds.
+ */
+async function outageAround(sl: SwitchLab, a1: string, cut: () => Promise<void>, deadlineMs: number) {
+  const ping = sl.lab.spawnIn(a1, 'ping', ['-D', '-n', '-i', '0.02', '192.168.10.2']);
+  let out = '';
+  ping.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  const replies = () => [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
+  try {
+    await waitFor(() => replies().length >= 5, 10000, 'replies before the cut');
+    const cutAt = Date.now();
+    await cut();
+    await waitFor(() => replies().filter((t) => t > cutAt).length >= 10, deadlineMs, 'replies after the cut');
+  } finally {
+    ping.kill('SIGINT');
+  }
+  const times = replies();
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+  return gap;
+}
+
+/** The loop link A1's traffic to B1 takes: b23 when it forwards, else br2's link to the root. */
+function forwardingLink(blocked: string, names: { b231: string; b232: string; b121: string }): string {
+  return blocked === names.b231 || blocked === names.b232 ? names.b121 : names.b232;
+}
+
 describe('the seed loop with STP', { concurrency: false }, () => {
   const sl = new SwitchLab();
   after(() => sl.cleanup());
 
-  it('converges with one blocked port, forwards, and does not storm', async (t) => {
+  it('converges with one blocked port, forwards, does not storm, and survives a cut link', async (t) => {
     if (!requireSwitchLab(t)) return;
     await sl.start();
-    const { a1, b1, a11, a12, b11, b12, b231, b232 } = seedHosts(sl);
-    const [b121, b122] = sl.lab.veth('b12.1', sl.sw, 'b12.2', sl.sw);
-    const [b131, b132] = sl.lab.veth('b13.1', sl.sw, 'b13.2', sl.sw);
-    const fast = [
-      'other_config:stp-forward-delay=4',
-      'other_config:stp-max-age=6',
-      'other_config:stp-hello-time=1000',
-    ];
-    const args: string[] = [];
-    for (const br of ['br1', 'br2', 'br3']) {
-      args.push('--', 'add-br', br, '--', 'set', 'Bridge', br, 'stp_enable=true', ...fast);
-    }
-    await sl.vsctl(...args.slice(1));
-    await sl.vsctl('add-port', 'br2', a11, '--', 'add-port', 'br3', b11);
-    await sl.vsctl('add-port', 'br2', b232, '--', 'add-port', 'br3', b231);
-    await sl.vsctl('add-port', 'br1', b122, '--', 'add-port', 'br1', b132);
-    await sl.vsctl('add-port', 'br2', b121, '--', 'add-port', 'br3', b131);
-
-    let show = '';
-    await waitFor(
-      async () => {
-        show = await sl.appctl('stp/show');
-        const settled = stpPortsIn(show, 'listening').length + stpPortsIn(show, 'learning').length === 0;
-        return settled && stpPortsIn(show, 'blocking').length === 1;
-      },
-      40000,
-      'the spanning tree to converge',
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${show}\n${sl.log()}`);
-    });
+    const loop = await seedLoop(sl, 'stp');
+    const { a1, b1, a12, b12 } = loop;
+    const show = await converged(sl, 'stp', 40000);
     const blocked = stpPortsIn(show, 'blocking');
     assert.equal(blocked.length, 1, show);
-    assert.ok(
-      [b121, b122, b131, b132, b231, b232].includes(blocked[0]),
-      `a loop port is blocked: ${blocked}`,
-    );
+    assert.ok(loop.loopPorts.includes(blocked[0]), `a loop port is blocked: ${blocked}`);
 
     await waitForPing(a1, '192.168.10.2', 20000);
     assert.ok(await pingOnce(b1, '192.168.10.1'), 'B1 reaches A1');
@@ -102,5 +163,68 @@ describe('the seed loop with STP', { concurrency: false }, () => {
     );
     const bridgeStatus = await sl.vsctl('get', 'Bridge', 'br2', 'status');
     assert.match(bridgeStatus, /stp_bridge_id=/);
+
+    // Cut the link A1's traffic takes: the blocked port takes over within 2 × forward-delay + max-age.
+    const link = forwardingLink(blocked[0], loop);
+    const limit = (2 * 4 + 6) * 1000;
+    const outage = await outageAround(
+      sl,
+      a1,
+      async () => {
+        ip('-n', sl.sw, 'link', 'set', link, 'down');
+      },
+      30000,
+    );
+    t.diagnostic(`STP outage after cutting ${link}: ${Math.round(outage)} ms (limit ${limit} ms)`);
+    assert.ok(outage < limit, `traffic resumed after ${outage} ms`);
+    const cutShow = await sl.appctl('stp/show');
+    assert.equal(stpPortsIn(cutShow, 'blocking').length, 0, cutShow);
+
+    // Restoring the link closes the loop again: one port blocked, traffic flows.
+    ip('-n', sl.sw, 'link', 'set', link, 'up');
+    await converged(sl, 'stp', 40000);
+    await waitForPing(a1, '192.168.10.2', 20000);
+  });
+});
+
+describe('the seed loop with RSTP', { concurrency: false }, () => {
+  const sl = new SwitchLab();
+  after(() => sl.cleanup());
+
+  it('converges at once, and a cut link costs under a second of traffic', async (t) => {
+    if (!requireSwitchLab(t)) return;
+    await sl.start();
+    const loop = await seedLoop(sl, 'rstp');
+    const { a1, b1 } = loop;
+    const show = await converged(sl, 'rstp', 20000);
+    const alternate = rstpPorts(show).find(([, role]) => role === 'Alternate');
+    assert.ok(alternate !== undefined && loop.loopPorts.includes(alternate[0]), show);
+    assert.match(await sl.appctl('rstp/show', 'br1'), /This bridge is the root/);
+    await waitForPing(a1, '192.168.10.2', 20000);
+    assert.ok(await pingOnce(b1, '192.168.10.1'), 'B1 reaches A1');
+    await waitFor(
+      async () =>
+        (await sl.vsctl('get', 'Port', alternate[0], 'rstp_status:rstp_port_role')).trim() === 'Alternate',
+      15000,
+      'Port.rstp_status',
+    );
+
+    const link = forwardingLink(alternate[0], loop);
+    const outage = await outageAround(
+      sl,
+      a1,
+      async () => {
+        ip('-n', sl.sw, 'link', 'set', link, 'down');
+      },
+      10000,
+    );
+    t.diagnostic(`RSTP outage after cutting ${link}: ${Math.round(outage)} ms (limit 1000 ms)`);
+    assert.ok(outage < 1000, `traffic resumed after ${outage} ms`);
+    const cutShow = await sl.appctl('rstp/show');
+    assert.equal(rstpPorts(cutShow).filter(([, role]) => role === 'Alternate').length, 0, cutShow);
+
+    ip('-n', sl.sw, 'link', 'set', link, 'up');
+    await converged(sl, 'rstp', 20000);
+    await waitForPing(a1, '192.168.10.2', 20000);
   });
 });

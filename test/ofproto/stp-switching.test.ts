@@ -1,12 +1,15 @@
 // The spanning tree inside the switch: three bridges of one ofproto/datapath joined in the seed's
 // triangle by in-memory wires. Without STP one broadcast circulates forever; with STP the tree converges
 // with exactly one blocked port, BPDUs travel as real 802.1D frames through the datapath's slow path,
-// a broadcast from a host reaches the other host once, and stp/show reports the tree.
+// a broadcast from a host reaches the other host once, and stp/show reports the tree. The same triangle
+// runs RSTP (802.1w): it converges by proposal/agreement in well under a second of switch time, and when
+// a link goes down the alternate port takes over at once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NetdevDatapath } from '../../src/datapath/dpif-netdev.js';
 import { DummyNetdev } from '../../src/netdev/dummy.js';
 import { Ofproto, type PortSettings } from '../../src/ofproto/ofproto.js';
+import { rstpBridgeSettings, rstpPortSettings } from '../../src/ofproto/rstp/config.js';
 import { stpBridgeSettings, stpPortSettings } from '../../src/ofproto/stp/config.js';
 import { udpFrame } from '../../src/packet/builder.js';
 
@@ -35,7 +38,8 @@ const WIRES = [
   ['p23', 'p32'],
 ];
 
-function triangle(stp: boolean): Net {
+function triangle(tree: boolean | 'rstp'): Net {
+  const stp = tree === true;
   const clock = { now: 1_000_000 };
   const dp = new NetdevDatapath(() => clock.now);
   const of = new Ofproto(dp, undefined, () => clock.now);
@@ -51,6 +55,7 @@ function triangle(stp: boolean): Net {
       macTableSize: 2048,
       forwardBpdu: false,
       stp: stp ? stpBridgeSettings(br, { 'stp-priority': String(0x8000 + n) }, mac) : null,
+      rstp: tree === 'rstp' ? rstpBridgeSettings(br, { 'rstp-priority': String(4096 * n) }, mac) : null,
     });
     names.forEach((name, i) => {
       const nd = new WiredPort(name);
@@ -64,6 +69,7 @@ function triangle(stp: boolean): Net {
         vlanMode: null,
         patchPeer: null,
         stp: stpPortSettings({}),
+        rstp: rstpPortSettings({}),
         mac: nd.mac(),
       };
       of.setPort(br, settings);
@@ -154,4 +160,88 @@ test('cutting a forwarding link of the loop unblocks the blocked port', () => {
   p21.peer = undefined;
   runFor(net, 2 * 15_000 + 20_000 + 1000);
   assert.deepEqual(blocked(), [], net.of.stpShow(null));
+});
+
+/** rstp/show's port lines: [interface, role, state]. */
+function rstpPorts(net: Net): string[][] {
+  return [...net.of.rstpShow(null).matchAll(/^ {2}(\S+) +(Root|Designated|Alternate|Backup) +(\S+)/gm)].map(
+    (m) => [m[1], m[2], m[3]],
+  );
+}
+
+/** Whether a broadcast from host 1 reaches host 2 exactly once and then stops. */
+function broadcastArrivesOnce(net: Net): boolean {
+  const h2 = net.ports.get('h2') as WiredPort;
+  h2.takeSent();
+  net.ports.get('h1')?.receive(broadcast('02:00:00:00:aa:01'));
+  const moved = net.pump(5000);
+  return moved < 10 && h2.takeSent().filter((f) => f[0] === 0xff).length === 1;
+}
+
+test('with RSTP the triangle converges within a second: one alternate port discarding', () => {
+  const net = triangle('rstp');
+  runFor(net, 1000);
+  const ports = rstpPorts(net);
+  const alternate = ports.filter(([, role]) => role === 'Alternate');
+  assert.equal(alternate.length, 1, net.of.rstpShow(null));
+  assert.equal(alternate[0][2], 'Discarding');
+  // Between the bridges every port but the alternate one forwards already (proposal/agreement).
+  const links = ports.filter(([name]) => name !== 'h1' && name !== 'h2');
+  assert.equal(
+    links.filter(([, , state]) => state === 'Forwarding').length,
+    links.length - 1,
+    net.of.rstpShow(null),
+  );
+  assert.match(net.of.rstpShow('br1'), /This bridge is the root/);
+  // The host ports hear no BPDU: after the migration time (3 s) they are edge ports and forward.
+  runFor(net, 3000);
+  const hosts = rstpPorts(net).filter(([name]) => name === 'h1' || name === 'h2');
+  assert.deepEqual(
+    hosts.map(([, , state]) => state),
+    ['Forwarding', 'Forwarding'],
+  );
+  assert.ok(broadcastArrivesOnce(net), 'a broadcast reaches host 2 once');
+});
+
+test('with RSTP a link going down hands over to the alternate port at once', () => {
+  const net = triangle('rstp');
+  runFor(net, 5000);
+  const before = rstpPorts(net).find(([, role]) => role === 'Alternate');
+  assert.ok(before !== undefined, net.of.rstpShow(null));
+  // Cut br1-br2 (p12/p21) and tell the switch both links went down, as the link monitor does.
+  const p12 = net.ports.get('p12') as WiredPort;
+  const p21 = net.ports.get('p21') as WiredPort;
+  p12.peer = undefined;
+  p21.peer = undefined;
+  net.of.setLink('p12', false);
+  net.of.setLink('p21', false);
+  net.pump();
+  runFor(net, 250);
+  const after = rstpPorts(net);
+  assert.equal(after.filter(([, role]) => role === 'Alternate').length, 0, net.of.rstpShow(null));
+  assert.ok(
+    after.filter(([name]) => name !== 'p12' && name !== 'p21').every(([, , state]) => state === 'Forwarding'),
+    net.of.rstpShow(null),
+  );
+  assert.ok(broadcastArrivesOnce(net), 'traffic flows again around the other way');
+  // Restoring the link: the loop is closed again and one port goes back to discarding.
+  p12.peer = p21;
+  p21.peer = p12;
+  net.of.setLink('p12', true);
+  net.of.setLink('p21', true);
+  runFor(net, 5000);
+  assert.equal(rstpPorts(net).filter(([, role]) => role === 'Alternate').length, 1, net.of.rstpShow(null));
+  assert.ok(broadcastArrivesOnce(net), 'no storm after the loop closed again');
+});
+
+test('with RSTP a silent link failure is noticed within three hello times', () => {
+  const net = triangle('rstp');
+  runFor(net, 5000);
+  const p12 = net.ports.get('p12') as WiredPort;
+  const p21 = net.ports.get('p21') as WiredPort;
+  p12.peer = undefined;
+  p21.peer = undefined;
+  runFor(net, 3 * 2000 + 1000);
+  assert.equal(rstpPorts(net).filter(([, role]) => role === 'Alternate').length, 0, net.of.rstpShow(null));
+  assert.ok(broadcastArrivesOnce(net), 'traffic flows again around the other way');
 });

@@ -8,6 +8,7 @@ import type { XlateResult } from '../../src/datapath/upcall.js';
 import { DummyNetdev } from '../../src/netdev/dummy.js';
 import { NetdevError } from '../../src/netdev/netdev.js';
 import type { BridgeSettings, PortSettings } from '../../src/ofproto/ofproto.js';
+import { rstpPortSettings } from '../../src/ofproto/rstp/config.js';
 import { stpPortSettings } from '../../src/ofproto/stp/config.js';
 import { UnixctlError } from '../../src/unixctl/server.js';
 import { parseHexFrame } from '../../src/vswitchd/commands.js';
@@ -183,6 +184,7 @@ function iface(name: string, extra: Partial<DesiredIface> = {}): DesiredIface {
     local: false,
     portUuid: `port-${name}`,
     stp: stpPortSettings({}),
+    rstp: rstpPortSettings({}),
     configError: null,
     ...extra,
   };
@@ -197,6 +199,7 @@ function config(ifaces: DesiredIface[], extra: Partial<DesiredBridge> = {}): Des
     hwaddr: null,
     datapathId: null,
     stpEnable: false,
+    rstpEnable: false,
     otherConfig: {},
     ifaces: [iface('br0', { local: true, type: 'internal' }), ...ifaces],
     ...extra,

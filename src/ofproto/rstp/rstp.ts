@@ -277,7 +277,12 @@ export class Rstp {
     return { ...this.b.rootPriority };
   }
 
-  /** The port numbers in ascending order. */
+  /** Whether port `portNo` is in the tree. */
+  hasPort(portNo: number): boolean {
+    return this.b.ports.has(portNo);
+  }
+
+  /** The port numbers in the tree, ascending. */
   portNumbers(): number[] {
     return [...this.b.ports.keys()].sort((a, b) => a - b);
   }

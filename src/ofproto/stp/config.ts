@@ -29,10 +29,11 @@ export interface StpPortSettings {
   pathCost: number;
 }
 
-type OtherConfig = Readonly<Record<string, string | undefined>>;
+/** A column of string pairs (Bridge or Port other_config). */
+export type OtherConfig = Readonly<Record<string, string | undefined>>;
 
 /** strtoull-like: leading decimal digits (or hex/octal when base 0), else undefined. */
-function parseUnsigned(text: string | undefined, base: 0 | 10): number | undefined {
+export function parseUnsigned(text: string | undefined, base: 0 | 10): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
   if (base === 0 && /^0x[0-9a-f]+/i.test(t)) return Number.parseInt(t.slice(2), 16);
@@ -41,12 +42,19 @@ function parseUnsigned(text: string | undefined, base: 0 | 10): number | undefin
 }
 
 /** smap_get_ullong: the whole value must be a decimal number, else the default. */
-function getUnsigned(config: OtherConfig, key: string, fallback: number): number {
+export function getUnsigned(config: OtherConfig, key: string, fallback: number): number {
   const text = config[key];
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : fallback;
 }
 
-function parseMac(text: string): bigint | undefined {
+/** smap_get_bool: with a true default anything but "false" (any case) is true; else only "true" is. */
+export function getBool(config: OtherConfig, key: string, fallback: boolean): boolean {
+  const text = (config[key] ?? '').toLowerCase();
+  return fallback ? text !== 'false' : text === 'true';
+}
+
+/** A MAC address "xx:xx:xx:xx:xx:xx" as a 48-bit number (undefined when malformed). */
+export function parseMac(text: string): bigint | undefined {
   if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(text)) return undefined;
   return text.split(':').reduce((acc, byte) => (acc << 8n) | BigInt(Number.parseInt(byte, 16)), 0n);
 }
@@ -77,7 +85,7 @@ export function stpBridgeSettings(name: string, config: OtherConfig, bridgeMac: 
 
 /** Port settings as port_configure_stp() derives them; `speedMbps` gives the default path cost. */
 export function stpPortSettings(config: OtherConfig, speedMbps = 10000): StpPortSettings {
-  const enabled = config['stp-enable'] !== 'false';
+  const enabled = getBool(config, 'stp-enable', true);
   const num = parseUnsigned(config['stp-port-num'], 0);
   const hasNum = config['stp-port-num'] !== undefined;
   const portNum = !hasNum
