@@ -1,9 +1,10 @@
-// STP against real Open vSwitch 3.1 (needs root and openvswitch-switch): a tsovs bridge and a real OVS
+// STP and RSTP against real Open vSwitch 3.1 (needs root and openvswitch-switch): a tsovs bridge and a real OVS
 // bridge (datapath_type=netdev, its ovs-vswitchd inside the switch namespace), joined by two veth pairs —
 // a loop — agree on one root and block exactly one port between them, each side's view checked through
 // its own stp/show and its own database. Once with ours as the root (their BPDUs must be accepted by us
 // and ours by them, and they block), once with theirs as the root (we block, and our root port is the
-// one facing their port with the lower port id).
+// one facing their port with the lower port id). And RSTP (rstp_enable=true on both): with ours the root,
+// theirs has one root port forwarding and one alternate port discarding, and both databases agree.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
@@ -226,4 +227,84 @@ describe('STP interoperation with Open vSwitch 3.1', { concurrency: false }, () 
   it('tsovs as the root: the real OVS bridge blocks one of its two ports', (t) => loopConverges(t, 'ours'));
   it('the real OVS bridge as the root: tsovs blocks one port, its root port faces theirs', (t) =>
     loopConverges(t, 'theirs'));
+});
+
+/** rstp/show's port lines as [interface, role, state] (ours and OVS's: the same layout). */
+function rstpPorts(show: string): string[][] {
+  return [...show.matchAll(/^ {2}(\S+) +(Root|Designated|Alternate|Backup|Disabled) +(\S+)/gm)].map((m) => [
+    m[1],
+    m[2],
+    m[3],
+  ]);
+}
+
+describe('RSTP interoperation with Open vSwitch 3.1', { concurrency: false }, () => {
+  it('tsovs as the RSTP root: the real OVS bridge has one root port and one alternate port', async (t) => {
+    if (!requireSwitchLab(t)) return;
+    if (!requireBinaries(t, ...REAL_OVS_BINARIES)) return;
+    const sl = new SwitchLab();
+    const ovs = new RealOvs();
+    t.after(() => sl.cleanup());
+    sl.lab.onCleanup(() => ovs.cleanup());
+    await sl.start();
+    const [t1, o1] = sl.lab.veth('rstpt1', sl.sw, 'rstpo1', sl.sw);
+    const [t2, o2] = sl.lab.veth('rstpt2', sl.sw, 'rstpo2', sl.sw);
+    await ovs.start(sl.sw);
+    const obr = uniqueName('orst');
+    await ovs.vsctl(
+      ...['add-br', obr, '--', 'set', 'Bridge', obr, 'datapath_type=netdev', 'rstp_enable=true'],
+      ...['--', 'add-port', obr, o1, '--', 'add-port', obr, o2],
+    );
+    await sl.vsctl(
+      ...[
+        'add-br',
+        'br1',
+        '--',
+        'set',
+        'Bridge',
+        'br1',
+        'rstp_enable=true',
+        'other_config:rstp-priority=4096',
+      ],
+      ...['--', 'add-port', 'br1', t1, '--', 'add-port', 'br1', t2],
+    );
+    let ours = '';
+    let theirs = '';
+    const started = Date.now();
+    await waitFor(
+      async () => {
+        ours = await sl.appctl('rstp/show', 'br1');
+        theirs = await ovs.appctl('rstp/show', obr);
+        const o = rstpPorts(ours).map(([, role, state]) => `${role} ${state}`);
+        const r = rstpPorts(theirs).map(([, role, state]) => `${role} ${state}`);
+        return (
+          o.join() === 'Designated Forwarding,Designated Forwarding' &&
+          r.sort().join() === 'Alternate Discarding,Root Forwarding'
+        );
+      },
+      30000,
+      'tsovs and Open vSwitch to agree on the RSTP tree',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nours:\n${ours}\ntheirs:\n${theirs}`);
+    });
+    t.diagnostic(`rstp/show on both sides agreed in ${Date.now() - started} ms`);
+    assert.match(ours, /This bridge is the root/);
+    assert.doesNotMatch(theirs, /This bridge is the root/);
+    // Both databases name our bridge as the root.
+    const why = `ours:\n${ours}\ntheirs:\n${theirs}`;
+    let ourRoot = '';
+    let theirRoot = '';
+    await waitFor(
+      async () => {
+        ourRoot = unquote(await sl.vsctl('get', 'Bridge', 'br1', 'rstp_status:rstp_root_id'));
+        theirRoot = unquote(await ovs.vsctl('get', 'Bridge', obr, 'rstp_status:rstp_root_id'));
+        return ourRoot !== '' && ourRoot === theirRoot;
+      },
+      15000,
+      'both databases to show the same RSTP root',
+    ).catch(() => undefined);
+    assert.equal(theirRoot, ourRoot, why);
+    assert.equal(ourRoot, unquote(await sl.vsctl('get', 'Bridge', 'br1', 'rstp_status:rstp_bridge_id')), why);
+    assert.match(ourRoot, /^1\.000\./, why);
+  });
 });
