@@ -162,6 +162,33 @@ test('cutting a forwarding link of the loop unblocks the blocked port', () => {
   assert.deepEqual(blocked(), [], net.of.stpShow(null));
 });
 
+// 802.1D shortens MAC aging to forward delay during a topology change; Open vSwitch (and we) go further
+// and flush the table on every Configuration BPDU with TC that arrives on the root port (each hello).
+test('during an STP topology change learned MACs go with the next TC BPDU, and stay once it is over', () => {
+  const net = triangle(true);
+  runFor(net, 40_000);
+  const learned = () => /02:00:00:00:aa:01/.test(net.of.fdbShow('br2', net.clock.now));
+  const tc = () => {
+    const tree = net.of.treeOf('br2');
+    return tree?.kind === 'stp' && tree.stp.topologyChange;
+  };
+  // stp/tcn on the root: every bridge hears TC for max-age + forward-delay (20 + 15 s here).
+  net.of.stpTcn('br1');
+  runFor(net, 2000);
+  assert.ok(tc(), 'br2 heard the topology change');
+  net.ports.get('h1')?.receive(broadcast('02:00:00:00:aa:01'));
+  net.pump();
+  assert.ok(learned(), 'learned on br2');
+  runFor(net, 2500);
+  assert.ok(!learned(), 'flushed by the next hello while TC is set');
+  runFor(net, 40_000);
+  assert.ok(!tc(), 'TC is over');
+  net.ports.get('h1')?.receive(broadcast('02:00:00:00:aa:01'));
+  net.pump();
+  runFor(net, 16_000);
+  assert.ok(learned(), 'kept past 15 s once TC is over (mac-aging-time 300 s)');
+});
+
 /** rstp/show's port lines: [interface, role, state]. */
 function rstpPorts(net: Net): string[][] {
   return [...net.of.rstpShow(null).matchAll(/^ {2}(\S+) +(Root|Designated|Alternate|Backup) +(\S+)/gm)].map(
