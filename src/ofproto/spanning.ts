@@ -31,6 +31,15 @@ interface TreePortSettings {
   portNum: number | 'invalid' | undefined;
 }
 
+/** What the glue asks of either engine (Stp and Rstp both have it). */
+interface TreeEngine {
+  hasPort(portNo: number): boolean;
+  removePort(portNo: number): void;
+  portState(portNo: number): string;
+  receiveFrame(portNo: number, frame: Uint8Array, offset: number, length: number, now: number): unknown;
+  tick(now: number): void;
+}
+
 interface MemberPort<P> {
   readonly portNo: number;
   mac: string;
@@ -40,6 +49,8 @@ interface MemberPort<P> {
 
 /** The glue both engines share: port membership and numbering, the BPDU outbox, outcomes. */
 abstract class SpanningTree<P extends TreePortSettings> {
+  /** The protocol engine, set by the subclass's constructor. */
+  protected abstract readonly engine: TreeEngine;
   private readonly members = new Map<string, MemberPort<P>>();
   private readonly outbox: [number, (mac: string) => Uint8Array][] = [];
   protected changed = false;
@@ -63,7 +74,7 @@ abstract class SpanningTree<P extends TreePortSettings> {
     if (have !== undefined && have.portNo !== wanted) this.removePort(name);
     const cur = this.members.get(name);
     if (cur === undefined) {
-      if (this.hasEnginePort(wanted)) return; // two ports asked for one number: the second stays out
+      if (this.engine.hasPort(wanted)) return; // two ports asked for one number: the second stays out
       this.addEnginePort(wanted, name, settings, up);
       this.members.set(name, { portNo: wanted, mac, settings, up });
       return;
@@ -90,7 +101,7 @@ abstract class SpanningTree<P extends TreePortSettings> {
     const m = this.members.get(name);
     if (m === undefined) return;
     this.members.delete(name);
-    this.removeEnginePort(m.portNo);
+    this.engine.removePort(m.portNo);
   }
 
   /** The tree port number of `name`, if it takes part. */
@@ -107,13 +118,13 @@ abstract class SpanningTree<P extends TreePortSettings> {
   /** A BPDU frame received on port `name`. */
   receive(name: string, buf: Uint8Array, offset: number, length: number, now: number): StpOutcome {
     const m = this.members.get(name);
-    if (m !== undefined) this.receiveFrame(m.portNo, buf, offset, length, now);
+    if (m !== undefined) this.engine.receiveFrame(m.portNo, buf, offset, length, now);
     return this.settle();
   }
 
   /** Advances the timers to `now`. */
   tick(now: number): StpOutcome {
-    this.advance(now);
+    this.engine.tick(now);
     return this.settle();
   }
 
@@ -142,29 +153,24 @@ abstract class SpanningTree<P extends TreePortSettings> {
   protected collect(): void {}
 
   private freePortNumber(): number | undefined {
-    for (let n = 1; n <= this.maxPorts; n++) if (!this.hasEnginePort(n)) return n;
+    for (let n = 1; n <= this.maxPorts; n++) if (!this.engine.hasPort(n)) return n;
     return undefined;
   }
 
-  protected abstract hasEnginePort(portNo: number): boolean;
+  private enginePortState(portNo: number): TreePortState {
+    const state = this.engine.portState(portNo);
+    return state === 'forwarding' ? 'forwarding' : state === 'learning' ? 'learning' : 'blocked';
+  }
+
   protected abstract addEnginePort(portNo: number, name: string, settings: P, up: boolean): void;
   protected abstract updateEnginePort(portNo: number, name: string, old: P, settings: P, up: boolean): void;
-  protected abstract removeEnginePort(portNo: number): void;
-  protected abstract enginePortState(portNo: number): TreePortState;
-  protected abstract receiveFrame(
-    portNo: number,
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-    now: number,
-  ): void;
-  protected abstract advance(now: number): void;
 }
 
 /** The 802.1D spanning tree of one bridge. */
 export class BridgeStp extends SpanningTree<StpPortSettings> {
   readonly kind = 'stp';
   readonly stp: Stp;
+  protected readonly engine: Stp;
   private seenSeq: number;
 
   constructor(settings: StpBridgeSettings, now: number, transmit: StpTransmit) {
@@ -177,6 +183,7 @@ export class BridgeStp extends SpanningTree<StpPortSettings> {
       now,
       sendBpdu: (portNo, bpdu) => this.queue(portNo, (mac) => encodeStpFrame(mac, bpdu)),
     });
+    this.engine = this.stp;
     this.seenSeq = this.stp.seq;
   }
 
@@ -200,10 +207,6 @@ export class BridgeStp extends SpanningTree<StpPortSettings> {
     if (this.stp.checkAndResetFdbFlush()) this.flushAll = true;
   }
 
-  protected hasEnginePort(portNo: number): boolean {
-    return this.stp.hasPort(portNo);
-  }
-
   protected addEnginePort(portNo: number, name: string, s: StpPortSettings, up: boolean): void {
     this.stp.addPort(portNo, { priority: s.priority, pathCost: s.pathCost, enabled: up, name });
   }
@@ -219,29 +222,13 @@ export class BridgeStp extends SpanningTree<StpPortSettings> {
     this.stp.setPathCost(portNo, s.pathCost);
     this.stp.setPortEnabled(portNo, up);
   }
-
-  protected removeEnginePort(portNo: number): void {
-    this.stp.removePort(portNo);
-  }
-
-  protected enginePortState(portNo: number): TreePortState {
-    const state = this.stp.portState(portNo);
-    return state === 'forwarding' ? 'forwarding' : state === 'learning' ? 'learning' : 'blocked';
-  }
-
-  protected receiveFrame(portNo: number, buf: Uint8Array, offset: number, length: number, now: number): void {
-    this.stp.receiveFrame(portNo, buf, offset, length, now);
-  }
-
-  protected advance(now: number): void {
-    this.stp.tick(now);
-  }
 }
 
 /** The 802.1w rapid spanning tree of one bridge. */
 export class BridgeRstp extends SpanningTree<RstpPortSettings> {
   readonly kind = 'rstp';
   readonly rstp: Rstp;
+  protected readonly engine: Rstp;
 
   constructor(
     name: string,
@@ -265,15 +252,12 @@ export class BridgeRstp extends SpanningTree<RstpPortSettings> {
         this.changed = true;
       },
     });
+    this.engine = this.rstp;
   }
 
   /** `rstp/tcn`: runs the state machines again, as Open vSwitch's command does. */
   rerun(now: number): StpOutcome {
     return this.tick(now);
-  }
-
-  protected hasEnginePort(portNo: number): boolean {
-    return this.rstp.hasPort(portNo);
   }
 
   protected addEnginePort(portNo: number, name: string, s: RstpPortSettings, up: boolean): void {
@@ -311,23 +295,6 @@ export class BridgeRstp extends SpanningTree<RstpPortSettings> {
     }
     this.rstp.setPortEnabled(portNo, up && s.adminPortState);
     if (s.mcheck && !old.mcheck) this.rstp.mcheck(portNo);
-  }
-
-  protected removeEnginePort(portNo: number): void {
-    this.rstp.removePort(portNo);
-  }
-
-  protected enginePortState(portNo: number): TreePortState {
-    const state = this.rstp.portState(portNo);
-    return state === 'forwarding' ? 'forwarding' : state === 'learning' ? 'learning' : 'blocked';
-  }
-
-  protected receiveFrame(portNo: number, buf: Uint8Array, offset: number, length: number, now: number): void {
-    this.rstp.receiveFrame(portNo, buf, offset, length, now);
-  }
-
-  protected advance(now: number): void {
-    this.rstp.tick(now);
   }
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JsonObject } from '../../src/jsonrpc/json.js';
 import { JsonRpcSession } from '../../src/jsonrpc/session.js';
+import { unixctlCommand } from '../../src/unixctl/client.js';
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -65,6 +66,21 @@ export function runCommand(
 export function runTsovs(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const [cmd, ...pre] = tsovsArgv();
   return runCommand(cmd, [...pre, ...args], env);
+}
+
+/** `tsovs vsctl ARGS` against the database at `sock` (without --no-wait it waits for vswitchd, at most
+ * 30 s); throws with its exit status and stderr unless it succeeds. */
+export async function vsctlOk(sock: string, ...args: string[]): Promise<string> {
+  const r = await runTsovs(['vsctl', `--db=unix:${sock}`, '--timeout=30', ...args]);
+  if (r.status !== 0) throw new Error(`vsctl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A unixctl command on the control socket `ctl`; throws the error reply. */
+export async function unixctlOk(ctl: string, command: string, ...args: string[]): Promise<string> {
+  const reply = await unixctlCommand(ctl, command, args);
+  if (!reply.ok) throw new Error(reply.error);
+  return reply.output;
 }
 
 /** A fresh temporary directory (remove it with `rmSync(dir, {recursive: true, force: true})`). */

@@ -15,6 +15,7 @@ import {
   runTsovs,
   startTsovsServer,
   tempDir,
+  vsctlOk,
   waitFor,
 } from '../helpers/daemons.js';
 import { Lab, requireRoot } from '../helpers/netns.js';
@@ -83,10 +84,8 @@ export class SwitchLab {
   }
 
   /** `tsovs vsctl ARGS` (waiting for vswitchd, at most 30 s); throws with its stderr unless it succeeds. */
-  async vsctl(...args: string[]): Promise<string> {
-    const r = await this.vsctlRun(...args);
-    if (r.status !== 0) throw new Error(`vsctl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-    return r.stdout;
+  vsctl(...args: string[]): Promise<string> {
+    return vsctlOk(this.db?.sock ?? '', ...args);
   }
 
   /** `tsovs vsctl ARGS`, whatever its outcome. */

@@ -65,23 +65,32 @@ function unquote(text: string): string {
   return text.trim().replaceAll('"', '');
 }
 
-async function loopConverges(t: TestContext, root: 'ours' | 'theirs'): Promise<void> {
-  if (!requireSwitchLab(t)) return;
-  if (!requireBinaries(t, ...REAL_OVS_BINARIES)) return;
+/** tsovs and a real Open vSwitch in one namespace, joined by two veth pairs t1–o1 and t2–o2; null when
+ * the test was skipped (not root, or Open vSwitch missing outside CI). Both are removed after the test. */
+async function twoSwitches(t: TestContext, prefix: string) {
+  if (!requireSwitchLab(t)) return null;
+  if (!requireBinaries(t, ...REAL_OVS_BINARIES)) return null;
   const sl = new SwitchLab();
   const ovs = new RealOvs();
   t.after(() => sl.cleanup());
   sl.lab.onCleanup(() => ovs.cleanup());
   await sl.start();
-  const [t1, o1] = sl.lab.veth('stpt1', sl.sw, 'stpo1', sl.sw);
-  const [t2, o2] = sl.lab.veth('stpt2', sl.sw, 'stpo2', sl.sw);
+  const [t1, o1] = sl.lab.veth(`${prefix}t1`, sl.sw, `${prefix}o1`, sl.sw);
+  const [t2, o2] = sl.lab.veth(`${prefix}t2`, sl.sw, `${prefix}o2`, sl.sw);
+  await ovs.start(sl.sw);
+  return { sl, ovs, t1, t2, o1, o2 };
+}
+
+async function loopConverges(t: TestContext, root: 'ours' | 'theirs'): Promise<void> {
+  const pair = await twoSwitches(t, 'stp');
+  if (pair === null) return;
+  const { sl, ovs, t1, t2, o1, o2 } = pair;
   const peerOf = new Map([
     [o1, t1],
     [o2, t2],
     [t1, o1],
     [t2, o2],
   ]);
-  await ovs.start(sl.sw);
   // The root's side at priority 4096, the other at the default 32768.
   const ourPriority = root === 'ours' ? 4096 : 32768;
   const theirPriority = root === 'ours' ? 32768 : 4096;
@@ -240,16 +249,9 @@ function rstpPorts(show: string): string[][] {
 
 describe('RSTP interoperation with Open vSwitch 3.1', { concurrency: false }, () => {
   it('tsovs as the RSTP root: the real OVS bridge has one root port and one alternate port', async (t) => {
-    if (!requireSwitchLab(t)) return;
-    if (!requireBinaries(t, ...REAL_OVS_BINARIES)) return;
-    const sl = new SwitchLab();
-    const ovs = new RealOvs();
-    t.after(() => sl.cleanup());
-    sl.lab.onCleanup(() => ovs.cleanup());
-    await sl.start();
-    const [t1, o1] = sl.lab.veth('rstpt1', sl.sw, 'rstpo1', sl.sw);
-    const [t2, o2] = sl.lab.veth('rstpt2', sl.sw, 'rstpo2', sl.sw);
-    await ovs.start(sl.sw);
+    const pair = await twoSwitches(t, 'rstp');
+    if (pair === null) return;
+    const { sl, ovs, t1, t2, o1, o2 } = pair;
     const obr = uniqueName('orst');
     await ovs.vsctl(
       ...['add-br', obr, '--', 'set', 'Bridge', obr, 'datapath_type=netdev', 'rstp_enable=true'],

@@ -11,10 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { DummyNetdev } from '../../src/netdev/dummy.js';
 import { encodeRstpFrame } from '../../src/ofproto/rstp/bpdu.js';
 import { encodeStpFrame } from '../../src/ofproto/stp/bpdu.js';
-import { unixctlCommand } from '../../src/unixctl/client.js';
 import { Vlog } from '../../src/vswitchd/vlog.js';
 import { Vswitchd } from '../../src/vswitchd/vswitchd.js';
-import { type DbServer, runTsovs, startTsovsServer, tempDir, waitFor } from '../helpers/daemons.js';
+import { type DbServer, startTsovsServer, tempDir, unixctlOk, vsctlOk, waitFor } from '../helpers/daemons.js';
 
 /** A Configuration BPDU from a bridge that claims to be a better root (priority 0) than ours. */
 function betterRootBpdu(): Uint8Array {
@@ -41,17 +40,9 @@ describe('spanning trees in vswitchd with dummy ports', () => {
   let ctl: string;
   let now = 1_000_000;
 
-  async function vsctl(...args: string[]): Promise<string> {
-    const r = await runTsovs(['vsctl', `--db=unix:${db.sock}`, '--timeout=30', ...args]);
-    if (r.status !== 0) throw new Error(`vsctl ${args.join(' ')}: status ${r.status}: ${r.stderr}`);
-    return r.stdout;
-  }
+  const vsctl = (...args: string[]) => vsctlOk(db.sock, ...args);
 
-  async function appctl(command: string, ...args: string[]): Promise<string> {
-    const reply = await unixctlCommand(ctl, command, args);
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.output;
-  }
+  const appctl = (command: string, ...args: string[]) => unixctlOk(ctl, command, ...args);
 
   function dummy(name: string): DummyNetdev {
     const n = vs.netdev(name);

@@ -11,7 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import { DummyNetdev } from '../../src/netdev/dummy.js';
 import { nativeAvailable } from '../../src/netdev/native.js';
 import { ethernetFrame } from '../../src/packet/builder.js';
-import { unixctlCommand } from '../../src/unixctl/client.js';
 import { Vlog } from '../../src/vswitchd/vlog.js';
 import { Vswitchd } from '../../src/vswitchd/vswitchd.js';
 import {
@@ -20,6 +19,8 @@ import {
   runTsovs,
   startTsovsServer,
   tempDir,
+  unixctlOk,
+  vsctlOk,
   waitFor,
 } from '../helpers/daemons.js';
 import { requireBinaries } from '../helpers/ovs.js';
@@ -60,17 +61,9 @@ describe('vswitchd in-process with dummy ports', () => {
   }
 
   /** `tsovs vsctl ARGS` against our database, waiting for vswitchd (no --no-wait); throws on failure. */
-  async function vsctl(...args: string[]): Promise<string> {
-    const r = await runTsovs(['vsctl', `--db=unix:${db.sock}`, '--timeout=30', ...args]);
-    if (r.status !== 0) throw new Error(`vsctl ${args.join(' ')}: status ${r.status}: ${r.stderr}`);
-    return r.stdout;
-  }
+  const vsctl = (...args: string[]) => vsctlOk(db.sock, ...args);
 
-  async function appctl(command: string, ...args: string[]): Promise<string> {
-    const reply = await unixctlCommand(ctl, command, args);
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.output;
-  }
+  const appctl = (command: string, ...args: string[]) => unixctlOk(ctl, command, ...args);
 
   function dummy(name: string): DummyNetdev {
     const n = vs.netdev(name);
