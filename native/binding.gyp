@@ -1,4 +1,5 @@
-# The tsovs native addon: packet I/O only (AF_PACKET rings, TAP, uv_poll, interface ioctls, rtnetlink).
+# The tsovs native addon: packet I/O only (AF_PACKET rings, TAP, uv_poll, interface ioctls, rtnetlink,
+# UDP and raw IP sockets for tunnels).
 # Built by `npm run build:native` (node-gyp rebuild --nodedir=/usr -C native).
 {
   "targets": [
@@ -12,7 +13,8 @@
         "src/tap.c",
         "src/poll.c",
         "src/ifinfo.c",
-        "src/netlink.c"
+        "src/netlink.c",
+        "src/dgram.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]

@@ -40,6 +40,8 @@ static const struct export exports_table[] = {
     {"ifInfo", js_if_info},             {"ifSetUp", js_if_set_up},        {"ifSetMtu", js_if_set_mtu},
     {"ifSetMac", js_if_set_mac},
     {"netlinkOpen", js_netlink_open},   {"netlinkRecv", js_netlink_recv}, {"netlinkSend", js_netlink_send},
+    {"udpOpen", js_udp_open},           {"rawOpen", js_raw_open},         {"dgramRecv", js_dgram_recv},
+    {"dgramSend", js_dgram_send},
 };
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -99,5 +99,9 @@ napi_value js_if_set_mac(napi_env env, napi_callback_info info);
 napi_value js_netlink_open(napi_env env, napi_callback_info info);
 napi_value js_netlink_recv(napi_env env, napi_callback_info info);
 napi_value js_netlink_send(napi_env env, napi_callback_info info);
+napi_value js_udp_open(napi_env env, napi_callback_info info);
+napi_value js_raw_open(napi_env env, napi_callback_info info);
+napi_value js_dgram_recv(napi_env env, napi_callback_info info);
+napi_value js_dgram_send(napi_env env, napi_callback_info info);
 
 #endif

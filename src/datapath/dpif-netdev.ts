@@ -5,7 +5,15 @@
 
 import { JS_REGION, type Netdev, RX_HEADROOM, type RxBatch, VNET_HDR_LEN } from '../netdev/netdev.js';
 import { extractFlowKey, hashKey } from '../packet/extract.js';
-import { KEY_RUNT, newFlowKey } from '../packet/flow-key.js';
+import {
+  K_TUN_DST,
+  K_TUN_FLAGS,
+  K_TUN_ID_HI,
+  K_TUN_ID_LO,
+  K_TUN_SRC,
+  KEY_RUNT,
+  newFlowKey,
+} from '../packet/flow-key.js';
 import { formatOdpFlow } from '../packet/odp-format.js';
 import { formatActions } from './actions.js';
 import type { Datapath, DatapathPort, DatapathStats } from './datapath.js';
@@ -164,12 +172,21 @@ export class NetdevDatapath implements Datapath, ExecutionTarget {
     this.now = now;
     const key = this.key;
     const flows = this.flows;
+    const tun = batch.tunnel;
     for (let i = 0; i < batch.count; i++) {
       const off = batch.offsets[i];
       const len = batch.lengths[i];
       if (extractFlowKey(batch.buf, off, len, port.number, key) & KEY_RUNT) {
         this.counters.lost++;
         continue;
+      }
+      if (tun === undefined) key.fill(0, K_TUN_ID_HI, K_TUN_FLAGS + 1);
+      else {
+        key[K_TUN_ID_HI] = tun.idHi[i];
+        key[K_TUN_ID_LO] = tun.idLo[i];
+        key[K_TUN_SRC] = tun.src[i];
+        key[K_TUN_DST] = tun.dst[i];
+        key[K_TUN_FLAGS] = tun.flags[i];
       }
       const hash = hashKey(key, null, 0);
       let fid = this.emc.lookup(key, hash, flows.gens);

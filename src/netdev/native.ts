@@ -60,6 +60,14 @@ export interface NetlinkSocket {
   portId: number;
 }
 
+/** A datagram socket for tunnels, opened by udpOpen or rawOpen (closed with closeFd). */
+export interface DgramSocket {
+  fd: number;
+  family: 4 | 6;
+  /** The local UDP port it is bound to (the kernel's choice when udpOpen was given 0); 0 for raw sockets. */
+  port: number;
+}
+
 /** Called while a polled descriptor is readable: status 0, or a negative libuv error once (poll over). */
 export type ReadableCallback = (status: number) => void;
 
@@ -127,7 +135,57 @@ export interface NativeAddon {
   netlinkRecv(fd: number, buf: Uint8Array, lengths: Uint32Array, minRoom: number): number;
   /** Sends buf[0, length) to the kernel as one netlink datagram (e.g. an RTM_GETLINK dump request). */
   netlinkSend(fd: number, buf: Uint8Array, length: number): void;
+  /**
+   * A non-blocking UDP socket bound to localAddr:port ('' = '0.0.0.0'; an IPv6 literal or '::' makes it
+   * AF_INET6 with IPV6_V6ONLY; port 0 lets the kernel choose). SO_REUSEADDR, IP_PKTINFO/IPV6_RECVPKTINFO,
+   * SO_RCVBUF/SO_SNDBUF of `bufBytes` (FORCE variants first; 0 keeps the defaults), and path-MTU discovery
+   * DO (DF set) when `df`, DONT otherwise. A bad address throws RangeError EINVAL; a failed call throws
+   * with its errno code ('EADDRINUSE' from bind, ...).
+   */
+  udpOpen(localAddr: string, port: number, bufBytes: number, df: boolean): DgramSocket;
+  /**
+   * A non-blocking raw IP socket for protocol `proto` (1..254, e.g. 47 for GRE) bound to localAddr (as in
+   * udpOpen), with the same options. An IPv4 one receives each datagram with its IPv4 header in front; an
+   * IPv6 one without. Sends never include the IP header. Needs CAP_NET_RAW (EPERM otherwise).
+   */
+  rawOpen(proto: number, localAddr: string, bufBytes: number, df: boolean): DgramSocket;
+  /**
+   * One recvmmsg of up to `max` (<= DGRAM_MAX_BATCH) datagrams: datagram i is written to `region` at
+   * offsets[i] (at most slotLen bytes), its real length goes to lengths[i] (> slotLen: truncated, drop it),
+   * and its addresses to addrs[i*9 .. i*9+8]: family (4|6), source (4 words), destination (4 words, from
+   * IP_PKTINFO/IPV6_PKTINFO; zeros if absent). Addresses are 4 big-endian u32 words, IPv4 in word 0.
+   * Returns the count; 0 when nothing is pending.
+   */
+  dgramRecv(
+    fd: number,
+    region: number,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    addrs: Uint32Array,
+    max: number,
+    slotLen: number,
+  ): number;
+  /**
+   * One sendmmsg of `count` (<= DGRAM_MAX_BATCH) datagrams. Descriptor i is descs[i*10 .. i*10+9]:
+   * [hdrRegion, hdrOffset, hdrLength, region, offset, length, dstPort, tos, ttl, family] — the tunnel
+   * header (hdrLength 0: none) then the frame, to addrs[i*4 .. i*4+3] (4 big-endian words) port dstPort
+   * (ignored by raw sockets), with an IP_TOS/IPV6_TCLASS control message unless tos is DGRAM_KEEP and an
+   * IP_TTL/IPV6_HOPLIMIT one unless ttl is DGRAM_KEEP. Returns how many the kernel took: 0 when the socket
+   * cannot take more now (EAGAIN, ENOBUFS); fewer than count when datagram n (the count) was refused or the
+   * socket filled (calling again from n tells which). A refusal of the first datagram throws (e.g.
+   * ENETUNREACH, EMSGSIZE) naming the destination. Bad descriptors throw RangeError EINVAL before any send.
+   */
+  dgramSend(fd: number, descs: Uint32Array, addrs: Uint32Array, count: number): number;
 }
+
+/** Most datagrams one dgramRecv or dgramSend call handles. */
+export const DGRAM_MAX_BATCH = 64;
+/** Words of addrs per datagram in dgramRecv: family, source (4), destination (4). */
+export const DGRAM_ADDR_WORDS = 9;
+/** Words of descs per datagram in dgramSend. */
+export const DGRAM_DESC_WORDS = 10;
+/** A dgramSend descriptor's tos or ttl that leaves the socket's default. */
+export const DGRAM_KEEP = 0xffff;
 
 /** IFF_UP: administratively up. */
 export const IFF_UP = 0x1;

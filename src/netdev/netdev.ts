@@ -15,6 +15,18 @@ export const MAX_FRAME = 65536 + 64;
 /** Region id for frames in plain JS memory (not known to the native addon). */
 export const JS_REGION = -1;
 
+/** Tunnel metadata of a tunnel port's received frames, frame i at index i (the flow key's K_TUN_* words). */
+export interface RxTunnel {
+  /** tun_id, high and low 32 bits. */
+  readonly idHi: Uint32Array;
+  readonly idLo: Uint32Array;
+  /** Outer IPv4 source and destination. */
+  readonly src: Uint32Array;
+  readonly dst: Uint32Array;
+  /** K_TUN_FLAGS: key/csum/df bits | TOS << 8 | TTL << 16. */
+  readonly flags: Uint32Array;
+}
+
 /** A batch of received frames; valid only during the RxHandler call. */
 export interface RxBatch {
   /** Bytes of the region the frames lie in. */
@@ -27,6 +39,8 @@ export interface RxBatch {
   readonly lengths: Uint32Array;
   /** Number of frames in this batch. */
   count: number;
+  /** Set by tunnel ports: where each frame came from in the underlay. */
+  readonly tunnel?: RxTunnel;
 }
 
 /** Called with each received batch. */
@@ -77,6 +91,8 @@ export interface Netdev {
   ifindex(): number;
   /** Counters (the device's own, plus drops this process made). */
   stats(): NetdevStats;
+  /** Interface.status pairs the device reports (tunnels: the egress interface and its carrier). */
+  status?(): Record<string, string>;
   /** Releases the device (and deletes it when this process created it). */
   close(): void;
 }

@@ -4,6 +4,8 @@
 
 import { DummyNetdev } from '../netdev/dummy.js';
 import type { NetdevStats } from '../netdev/netdev.js';
+import { TunnelNetdev } from '../netdev/tunnel.js';
+import { formatTunnelPort } from '../netdev/tunnel-config.js';
 import { OfprotoError } from '../ofproto/ofproto.js';
 import type { Replica } from '../ovsdb/client/replica.js';
 import { UnixctlError, type UnixctlServer } from '../unixctl/server.js';
@@ -68,6 +70,7 @@ export function registerCommands(server: UnixctlServer, ctx: CommandContext): vo
   treeCommand('rstp/show', 'rstpShow', 'No such RSTP object');
   treeCommand('rstp/tcn', 'rstpTcn', 'No such RSTP object');
   reg('dpif/show', '', 0, 0, () => dpifShow(ctx.sw));
+  reg('ofproto/list-tunnels', '', 0, 0, () => listTunnels(ctx.sw));
   reg('dpif/dump-dps', '', 0, 0, () =>
     ctx.sw
       .bridges()
@@ -275,4 +278,21 @@ export function parseHexFrame(text: string): Uint8Array {
   const hex = text.replace(/[\s:.]/g, '');
   if (!/^([0-9a-fA-F]{2})+$/.test(hex) || hex.length < 28) throw new UnixctlError(`syntax error at ${text}`);
   return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+/** `ofproto/list-tunnels`: every tunnel port, in datapath port order. */
+function listTunnels(sw: SwitchState): string {
+  const lines: [number, string][] = [];
+  for (const br of sw.bridges()) {
+    for (const iface of br.ifaces.values()) {
+      const n = iface.netdev;
+      if (n instanceof TunnelNetdev && iface.dpPort !== null) {
+        lines.push([iface.dpPort, formatTunnelPort(iface.dpPort, iface.name, n.config)]);
+      }
+    }
+  }
+  return lines
+    .sort((a, b) => a[0] - b[0])
+    .map(([, line]) => line)
+    .join('');
 }

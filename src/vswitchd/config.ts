@@ -49,14 +49,15 @@ export const SELECTION: TableSelection = {
     'mtu',
     'ifindex',
     'statistics',
+    'status',
   ],
 };
 
 /** Columns vswitchd writes: a change to only these is its own status coming back, not new configuration. */
 export const STATUS_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
   Open_vSwitch: new Set(['cur_cfg', 'datapath_types', 'iface_types']),
-  Bridge: new Set(['datapath_id', 'datapath_version', 'status']),
-  Port: new Set(['status', 'statistics']),
+  Bridge: new Set(['datapath_id', 'datapath_version', 'status', 'rstp_status']),
+  Port: new Set(['status', 'statistics', 'rstp_status', 'rstp_statistics']),
   Interface: new Set([
     'ofport',
     'error',
@@ -67,6 +68,7 @@ export const STATUS_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
     'mtu',
     'ifindex',
     'statistics',
+    'status',
   ]),
 };
 

@@ -29,7 +29,7 @@ export class TypedDummyNetdev extends DummyNetdev {
 
 /** The interface types vswitchd can open at this dummy level (Open_vSwitch.iface_types). */
 export function ifaceTypes(level: DummyLevel): string[] {
-  const types = ['internal', 'patch', 'system'];
+  const types = ['geneve', 'gre', 'internal', 'patch', 'system', 'vxlan'];
   if (level !== 'none') types.push('dummy', 'dummy-internal');
   return types.sort();
 }

@@ -94,6 +94,7 @@ export function ifaceStatus(iface: Iface, withStats: boolean): [string, DatumInp
     out.push(['error', iface.error]);
     for (const c of ['admin_state', 'link_state', 'link_resets', 'mac_in_use', 'mtu', 'ifindex'])
       out.push([c, []]);
+    out.push(['status', new Map<Atom, Atom>()]);
     if (withStats) out.push(['statistics', new Map<Atom, Atom>()]);
     return out;
   }
@@ -109,8 +110,9 @@ export function ifaceStatus(iface: Iface, withStats: boolean): [string, DatumInp
   if (iface.lastCarrier !== null && iface.lastCarrier !== carrier) iface.linkResets++;
   iface.lastCarrier = carrier;
   out.push(['admin_state', n.adminUp() ? 'up' : 'down'], ['link_state', carrier ? 'up' : 'down']);
-  out.push(['link_resets', iface.linkResets], ['mac_in_use', n.mac()], ['mtu', n.mtu()]);
+  out.push(['link_resets', iface.linkResets], ['mac_in_use', n.mac()], ['mtu', n.mtu() || []]);
   out.push(['ifindex', n.ifindex()]);
+  out.push(['status', new Map<Atom, Atom>(Object.entries(n.status?.() ?? {}))]);
   if (withStats) out.push(['statistics', new Map<Atom, Atom>(Object.entries(n.stats()))]);
   return out;
 }

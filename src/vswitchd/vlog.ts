@@ -29,6 +29,7 @@ export const VSWITCHD_MODULES = [
   'memory',
   'netdev',
   'netdev_dummy',
+  'netdev_vport',
   'ofproto',
   'ovsdb_idl',
   'reconnect',

@@ -7,6 +7,7 @@ import type { UpcallHandler } from '../datapath/upcall.js';
 import { LinkMonitor } from '../netdev/link-monitor.js';
 import { nativeAvailable } from '../netdev/native.js';
 import type { Netdev } from '../netdev/netdev.js';
+import { setTunnelLog } from '../netdev/tunnel.js';
 import { Ofproto } from '../ofproto/ofproto.js';
 import { OvsdbConnectError, OvsdbConnection, ReconnectBackoff } from '../ovsdb/client/connection.js';
 import { Replica } from '../ovsdb/client/replica.js';
@@ -89,6 +90,7 @@ export class Vswitchd {
     const clock = options.clock ?? Date.now;
     const level = options.dummy ?? 'none';
     const coverage = new Coverage(COUNTERS);
+    setTunnelLog(vlog.module('netdev_vport'));
     const { datapath, ofproto } = (options.build ?? defaultBuild)(clock, vlog);
     datapath.setUpcallHandler(countingHandler(ofproto, coverage));
     const sw = new SwitchState(datapath, ofproto, options.open ?? netdevOpener(level), log, coverage);

@@ -130,18 +130,60 @@ export interface SeedHosts {
   b232: string;
 }
 
+/** The seed's two "machines" on one host: their names and addresses (node3's A1/B1 by default). */
+export interface SeedNames {
+  a: string;
+  b: string;
+  aAddr: string;
+  bAddr: string;
+}
+
+const NODE3: SeedNames = { a: 'A1', b: 'B1', aAddr: '192.168.10.1/24', bAddr: '192.168.10.2/24' };
+
 /** Builds the seed's first step minus the bridges: A1 (192.168.10.1/24) and B1 (192.168.10.2/24), their
- * veths a1.1/a1.2 and b1.1/b1.2, and the b23.1/b23.2 pair. */
-export function seedHosts(sl: SwitchLab): SeedHosts {
-  const a1 = sl.lab.netns('A1');
-  const b1 = sl.lab.netns('B1');
-  const [a11, a12] = sl.lab.veth('a1.1', sl.sw, 'a1.2', a1);
-  const [b11, b12] = sl.lab.veth('b1.1', sl.sw, 'b1.2', b1);
+ * veths a1.1/a1.2 and b1.1/b1.2, and the b23.1/b23.2 pair (or node4's A2/B2 with `names`). */
+export function seedHosts(sl: SwitchLab, names: SeedNames = NODE3): SeedHosts {
+  const a1 = sl.lab.netns(names.a);
+  const b1 = sl.lab.netns(names.b);
+  const an = names.a.toLowerCase();
+  const bn = names.b.toLowerCase();
+  const [a11, a12] = sl.lab.veth(`${an}.1`, sl.sw, `${an}.2`, a1);
+  const [b11, b12] = sl.lab.veth(`${bn}.1`, sl.sw, `${bn}.2`, b1);
   const [b231, b232] = sl.lab.veth('b23.1', sl.sw, 'b23.2', sl.sw);
-  sl.lab.address(a1, a12, '192.168.10.1/24');
-  sl.lab.address(b1, b12, '192.168.10.2/24');
+  sl.lab.address(a1, a12, names.aAddr);
+  sl.lab.address(b1, b12, names.bAddr);
   return { a1, b1, a11, a12, b11, b12, b231, b232 };
 }
+
+/**
+ * The seed's triangle with its hosts (SEED-EN.md steps 3–8): A on br2, B on br3, br1–br2–br3 joined by
+ * b12, b13 and b23, bridges made and ports added; `tree` picks the protocol (STP with Open vSwitch's
+ * minimum timers), br1 has the lowest priority.
+ */
+export async function seedLoop(sl: SwitchLab, tree: 'stp' | 'rstp', names: SeedNames = NODE3) {
+  const hosts = seedHosts(sl, names);
+  const [b121, b122] = sl.lab.veth('b12.1', sl.sw, 'b12.2', sl.sw);
+  const [b131, b132] = sl.lab.veth('b13.1', sl.sw, 'b13.2', sl.sw);
+  const knobs = tree === 'stp' ? ['stp_enable=true', ...STP_FAST] : ['rstp_enable=true'];
+  const args: string[] = [];
+  for (const br of ['br1', 'br2', 'br3']) {
+    const priority = tree === 'stp' ? 'other_config:stp-priority=4096' : 'other_config:rstp-priority=4096';
+    args.push('--', 'add-br', br, '--', 'set', 'Bridge', br, ...knobs, ...(br === 'br1' ? [priority] : []));
+  }
+  await sl.vsctl(...args.slice(1));
+  await sl.vsctl('add-port', 'br2', hosts.a11, '--', 'add-port', 'br3', hosts.b11);
+  await sl.vsctl('add-port', 'br2', hosts.b232, '--', 'add-port', 'br3', hosts.b231);
+  await sl.vsctl('add-port', 'br1', b122, '--', 'add-port', 'br1', b132);
+  await sl.vsctl('add-port', 'br2', b121, '--', 'add-port', 'br3', b131);
+  return { ...hosts, b121, b122, b131, b132, loopPorts: [b121, b122, b131, b132, hosts.b231, hosts.b232] };
+}
+
+/** Open vSwitch's minimum STP timers (stp-hello-time is read in ms, the others in seconds). */
+export const STP_FAST = [
+  'other_config:stp-forward-delay=4',
+  'other_config:stp-max-age=6',
+  'other_config:stp-hello-time=1000',
+];
 
 /** Interfaces in STP state `state` in `stp/show` output. */
 export function stpPortsIn(show: string, state: string): string[] {

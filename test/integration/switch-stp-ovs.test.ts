@@ -11,14 +11,10 @@ import { waitFor } from '../helpers/daemons.js';
 import { uniqueName } from '../helpers/netns.js';
 import { requireBinaries } from '../helpers/ovs.js';
 import { REAL_OVS_BINARIES, RealOvs } from '../helpers/real-ovs.js';
-import { requireSwitchLab, SwitchLab, stpPortsIn } from './switch-lab.js';
+import { requireSwitchLab, STP_FAST, SwitchLab, stpPortsIn } from './switch-lab.js';
 
-/** Fast timers, the same on both sides (stp-hello-time in ms, the others in seconds, as OVS reads them). */
-const TIMERS = [
-  'other_config:stp-forward-delay=4',
-  'other_config:stp-max-age=6',
-  'other_config:stp-hello-time=1000',
-];
+/** Fast timers, the same on both sides. */
+const TIMERS = STP_FAST;
 
 /** One row of stp/show's port table. */
 interface StpPortRow {

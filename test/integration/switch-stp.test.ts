@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
 import { ip, nsRunOk, pingOnce, waitForPing } from '../helpers/netns.js';
-import { requireSwitchLab, SwitchLab, seedHosts, stpPortsIn } from './switch-lab.js';
+import { requireSwitchLab, SwitchLab, seedLoop, stpPortsIn } from './switch-lab.js';
 
 /** Sends `count` broadcast frames of ethertype 0x88b6 from `dev` (run inside a namespace). */
 const SEND = `
@@ -37,34 +37,6 @@ while time.time() < end:
         pass
 print(n, flush=True)
 `;
-
-/** The seed's triangle with its hosts, bridges made and ports added; `tree` picks the protocol. */
-async function seedLoop(sl: SwitchLab, tree: 'stp' | 'rstp') {
-  const hosts = seedHosts(sl);
-  const [b121, b122] = sl.lab.veth('b12.1', sl.sw, 'b12.2', sl.sw);
-  const [b131, b132] = sl.lab.veth('b13.1', sl.sw, 'b13.2', sl.sw);
-  const knobs =
-    tree === 'stp'
-      ? [
-          'stp_enable=true',
-          'other_config:stp-forward-delay=4',
-          'other_config:stp-max-age=6',
-          'other_config:stp-hello-time=1000',
-        ]
-      : ['rstp_enable=true'];
-  const args: string[] = [];
-  for (const br of ['br1', 'br2', 'br3']) {
-    // br1 is the root, as the seed's first bridge.
-    const priority = tree === 'stp' ? 'other_config:stp-priority=4096' : 'other_config:rstp-priority=4096';
-    args.push('--', 'add-br', br, '--', 'set', 'Bridge', br, ...knobs, ...(br === 'br1' ? [priority] : []));
-  }
-  await sl.vsctl(...args.slice(1));
-  await sl.vsctl('add-port', 'br2', hosts.a11, '--', 'add-port', 'br3', hosts.b11);
-  await sl.vsctl('add-port', 'br2', hosts.b232, '--', 'add-port', 'br3', hosts.b231);
-  await sl.vsctl('add-port', 'br1', b122, '--', 'add-port', 'br1', b132);
-  await sl.vsctl('add-port', 'br2', b121, '--', 'add-port', 'br3', b131);
-  return { ...hosts, b121, b122, b131, b132, loopPorts: [b121, b122, b131, b132, hosts.b231, hosts.b232] };
-}
 
 /** rstp/show's port lines as [interface, role, state]. */
 function rstpPorts(show: string): string[][] {

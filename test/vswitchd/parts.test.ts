@@ -285,7 +285,7 @@ describe('SwitchState', () => {
       sw.iface('d')?.error,
       'could not open network device d (Address family not supported by protocol)',
     );
-    assert.deepEqual(ifaceTypes('none'), ['internal', 'patch', 'system']);
+    assert.deepEqual(ifaceTypes('none'), ['geneve', 'gre', 'internal', 'patch', 'system', 'vxlan']);
   });
 
   it('updates VLAN settings in place and removes what the database dropped', () => {

@@ -122,7 +122,10 @@ describe('vswitchd in-process with dummy ports', () => {
     const dpid = (await vsctl('get', 'Bridge', 'br0', 'datapath_id')).trim();
     assert.match(dpid, /^"0000[0-9a-f]{12}"$/);
     const types = await vsctl('get', 'Open_vSwitch', '.', 'datapath_types', 'iface_types');
-    assert.equal(types, '[dummy, netdev, system]\n[dummy, dummy-internal, internal, patch, system]\n');
+    assert.equal(
+      types,
+      '[dummy, netdev, system]\n[dummy, dummy-internal, geneve, gre, internal, patch, system, vxlan]\n',
+    );
   });
 
   it('honours other_config:datapath-id', async () => {
