@@ -11,12 +11,19 @@ export const ACT_POP_VLAN = 3;
 /** Hand the packet to the slow path: [ACT_USERSPACE, reason] (reason: USERSPACE_* below). */
 export const ACT_USERSPACE = 4;
 
+/**
+ * Set the tunnel metadata an output to a tunnel port uses (OVS's set(tunnel(...))):
+ * [ACT_SET_TUNNEL, tun_id high, tun_id low, src, dst, flags] — flags in the K_TUN_FLAGS layout
+ * (bit 0 key, bit 1 csum, bit 2 df | tos << 8 | ttl << 16).
+ */
+export const ACT_SET_TUNNEL = 5;
+
 /** ACT_USERSPACE reasons. */
 export const USERSPACE_SLOW_PATH_STP = 1;
 export const USERSPACE_CONTROLLER = 2;
 
 /** Argument words after each opcode (index = opcode). */
-export const ACTION_ARGS: readonly number[] = [0, 1, 1, 0, 1];
+export const ACTION_ARGS: readonly number[] = [0, 1, 1, 0, 1, 5];
 
 /** Builds an action program; used by translation (slow path: allocation is fine here). */
 export class ActionsBuilder {
@@ -37,6 +44,19 @@ export class ActionsBuilder {
   /** Pops the outer VLAN tag. */
   popVlan(): this {
     this.words.push(ACT_POP_VLAN);
+    return this;
+  }
+
+  /** Sets the tunnel metadata for the outputs that follow (tunnel ports with remote_ip/key=flow use it). */
+  setTunnel(tunId: bigint, src: number, dst: number, flags: number): this {
+    this.words.push(
+      ACT_SET_TUNNEL,
+      Number((tunId >> 32n) & 0xffff_ffffn),
+      Number(tunId & 0xffff_ffffn),
+      src >>> 0,
+      dst >>> 0,
+      flags >>> 0,
+    );
     return this;
   }
 
@@ -85,9 +105,33 @@ export function formatActions(actions: Uint32Array): string {
       case ACT_USERSPACE:
         parts.push(USERSPACE_TEXT[arg] ?? `userspace(pid=0,userdata(${arg}))`);
         break;
+      case ACT_SET_TUNNEL:
+        parts.push(formatSetTunnel(actions, i + 1));
+        break;
       default:
         parts.push(`unknown(${actions[i]})`);
     }
   }
   return parts.length === 0 ? 'drop' : parts.join(',');
+}
+
+function dotted(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+}
+
+/** set(tunnel(...)) in OVS's order: tun_id, src, dst, tos, ttl, flags. */
+function formatSetTunnel(a: Uint32Array, at: number): string {
+  const id = (BigInt(a[at]) << 32n) | BigInt(a[at + 1]);
+  const flags = a[at + 4];
+  const parts = [`tun_id=0x${id.toString(16)}`];
+  if (a[at + 2] !== 0) parts.push(`src=${dotted(a[at + 2])}`);
+  if (a[at + 3] !== 0) parts.push(`dst=${dotted(a[at + 3])}`);
+  const tos = (flags >>> 8) & 0xff;
+  if (tos !== 0) parts.push(`tos=0x${tos.toString(16)}`);
+  parts.push(`ttl=${(flags >>> 16) & 0xff}`);
+  const names = [flags & 4 ? 'df' : '', flags & 2 ? 'csum' : '', flags & 1 ? 'key' : ''].filter(
+    (n) => n !== '',
+  );
+  parts.push(`flags(${names.join('|')})`);
+  return `set(tunnel(${parts.join(',')}))`;
 }

@@ -151,10 +151,21 @@ export class NetdevDatapath implements Datapath, ExecutionTarget {
   }
 
   // ExecutionTarget
-  output(port: number, buf: Uint8Array, region: number, offset: number, length: number): boolean {
+  output(
+    port: number,
+    buf: Uint8Array,
+    region: number,
+    offset: number,
+    length: number,
+    actions: Uint32Array,
+    tunnel: number,
+  ): boolean {
     const p = this.portsByNo[port];
     if (p === undefined) return false;
-    p.netdev.enqueue(buf, region, offset, length);
+    const nd = p.netdev;
+    if (tunnel >= 0 && nd.enqueueTunnel !== undefined)
+      nd.enqueueTunnel(buf, region, offset, length, actions, tunnel);
+    else nd.enqueue(buf, region, offset, length);
     if (!p.pending) {
       p.pending = true;
       this.pendingPorts.push(p);

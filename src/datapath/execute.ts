@@ -3,15 +3,33 @@
 // are adjusted), and outputs are queued on the ports' netdevs, which send them when the batch is flushed.
 // An output that a later action would alter is queued as a copy (JS_REGION); the rest are zero-copy.
 import { JS_REGION, VNET_HDR_LEN } from '../netdev/netdev.js';
-import { ACT_OUTPUT, ACT_POP_VLAN, ACT_PUSH_VLAN, ACT_USERSPACE, ACTION_ARGS } from './actions.js';
+import {
+  ACT_OUTPUT,
+  ACT_POP_VLAN,
+  ACT_PUSH_VLAN,
+  ACT_SET_TUNNEL,
+  ACT_USERSPACE,
+  ACTION_ARGS,
+} from './actions.js';
 
 const VNET_F_NEEDS_CSUM = 1;
 const VNET_GSO_NONE = 0;
 
 /** Where the executor sends outputs and userspace actions. */
 export interface ExecutionTarget {
-  /** Queues the frame on datapath port `port` (sent at the end of the batch); false if there is no such port. */
-  output(port: number, buf: Uint8Array, region: number, offset: number, length: number): boolean;
+  /**
+   * Queues the frame on datapath port `port` (sent at the end of the batch); false if there is no such port.
+   * `tunnel` >= 0 is where in `actions` the last ACT_SET_TUNNEL's five words start (-1: none set).
+   */
+  output(
+    port: number,
+    buf: Uint8Array,
+    region: number,
+    offset: number,
+    length: number,
+    actions: Uint32Array,
+    tunnel: number,
+  ): boolean;
   /** ACT_USERSPACE. */
   userspace(reason: number, buf: Uint8Array, offset: number, length: number): void;
 }
@@ -51,12 +69,17 @@ export function executeActions(
   let off = offset;
   let len = length;
   let sent = 0;
+  let tunnel = -1;
   for (let i = 0; i < actions.length; i += 1 + ACTION_ARGS[actions[i]]) {
     switch (actions[i]) {
       case ACT_OUTPUT: {
-        if (target.output(actions[i + 1], buf, copyOutputs ? JS_REGION : region, off, len)) sent++;
+        const r = copyOutputs ? JS_REGION : region;
+        if (target.output(actions[i + 1], buf, r, off, len, actions, tunnel)) sent++;
         break;
       }
+      case ACT_SET_TUNNEL:
+        tunnel = i + 1;
+        break;
       case ACT_PUSH_VLAN:
         if (len < 14) break;
         pushVlan(buf, off, actions[i + 1]);

@@ -75,6 +75,18 @@ export interface Netdev {
   poll?(): number;
   /** Queues one frame (virtio-net header at offset-10) to send; the bytes must stay put until flush(). */
   enqueue(buf: Uint8Array, region: number, offset: number, length: number): void;
+  /**
+   * Tunnel ports: enqueue with tunnel metadata set by the pipeline — md[at..at+5) is tun_id high, low, src,
+   * dst and flags (K_TUN_FLAGS layout) — used where the port's remote_ip or key is `flow`.
+   */
+  enqueueTunnel?(
+    buf: Uint8Array,
+    region: number,
+    offset: number,
+    length: number,
+    md: Uint32Array,
+    at: number,
+  ): void;
   /** Sends every queued frame (one system call per batch where the kernel allows). */
   flush(): void;
   /** Ethernet address as "aa:bb:cc:dd:ee:ff". */

@@ -23,7 +23,7 @@ import {
   VNET_HDR_LEN,
 } from './netdev.js';
 import { RxPoller } from './rx-poller.js';
-import { type TunnelCodec, tunnelCodec } from './tunnel-codec.js';
+import { TUN_FLAG_KEY, type TunnelCodec, tunnelCodec } from './tunnel-codec.js';
 import { parseTunnelConfig, type TunnelConfig, type TunnelKind } from './tunnel-config.js';
 
 /** Where tunnel ports report what users must hear about (vswitchd sets its module logger). */
@@ -347,12 +347,12 @@ interface TunnelTx {
 }
 
 /** The route to a remote: egress interface and its MTU (from `ip -j route get`). */
-interface Route {
+export interface TunnelRoute {
   iface: string;
   mtu: number;
 }
 
-function routeTo(remote: number): Route | null {
+function routeTo(remote: number): TunnelRoute | null {
   try {
     const out = execFileSync('ip', ['-j', 'route', 'get', formatIpv4(remote)], {
       encoding: 'utf8',
@@ -406,8 +406,19 @@ export class TunnelNetdev implements Netdev {
   };
   private readonly batch: RxBatch;
   private readonly tx: TunnelTx;
+  /** The datagram settings of a frame sent with pipeline metadata (reused). */
+  private readonly flowTx: TunnelTx = {
+    dst: 0,
+    keyHi: 0,
+    keyLo: 0,
+    hasKey: false,
+    csum: false,
+    tos: 0,
+    ttl: 0,
+  };
   private readonly macText: string;
-  private route: Route | null = null;
+  private route: TunnelRoute | null = null;
+  private readonly lookupRoute: (remote: number) => TunnelRoute | null;
   private routeCheckedAt = 0;
   private lastMtuLog = -Infinity;
   private readonly overhead: number;
@@ -416,8 +427,10 @@ export class TunnelNetdev implements Netdev {
     readonly name: string,
     readonly type: TunnelKind,
     options: ReadonlyMap<string, string>,
-    io: TunnelIo = native(),
+    deps: { io?: TunnelIo; route?: (remote: number) => TunnelRoute | null } = {},
   ) {
+    const io = deps.io ?? native();
+    this.lookupRoute = deps.route ?? routeTo;
     this.config = parseTunnelConfig(type, name, options);
     for (const w of this.config.warnings) log.warn(w);
     const c = this.config;
@@ -534,6 +547,39 @@ export class TunnelNetdev implements Netdev {
       this.counters.tx_dropped++;
       return;
     }
+    this.enqueueWith(this.tx, buf, region, offset, length);
+  }
+
+  enqueueTunnel(
+    buf: Uint8Array,
+    region: number,
+    offset: number,
+    length: number,
+    md: Uint32Array,
+    at: number,
+  ): void {
+    // The pipeline's metadata fills what the port leaves to the flow (remote_ip=flow, key=flow), and the
+    // outer TOS/TTL when it sets them.
+    const fixed = this.tx;
+    const t = this.flowTx;
+    t.dst = this.remoteAddr !== 0 ? fixed.dst : md[at + 3];
+    const keyFlow = this.config.outKey.flow;
+    t.keyHi = keyFlow ? md[at] : fixed.keyHi;
+    t.keyLo = keyFlow ? md[at + 1] : fixed.keyLo;
+    t.hasKey = keyFlow ? (md[at + 4] & TUN_FLAG_KEY) !== 0 || md[at] !== 0 || md[at + 1] !== 0 : fixed.hasKey;
+    t.csum = fixed.csum;
+    const tos = (md[at + 4] >>> 8) & 0xff;
+    const ttl = (md[at + 4] >>> 16) & 0xff;
+    t.tos = tos !== 0 ? tos : fixed.tos;
+    t.ttl = ttl !== 0 ? ttl : fixed.ttl;
+    if (t.dst === 0) {
+      this.counters.tx_dropped++;
+      return;
+    }
+    this.enqueueWith(t, buf, region, offset, length);
+  }
+
+  private enqueueWith(tx: TunnelTx, buf: Uint8Array, region: number, offset: number, length: number): void {
     const s = this.socket;
     if (needsCompletion(buf, offset)) {
       // Frames from a veth with offloads on: cut GSO super-frames, fill partial checksums.
@@ -549,7 +595,7 @@ export class TunnelNetdev implements Netdev {
       }
       if (n > 0) {
         const end = seg.offsets[n - 1] + seg.lengths[n - 1];
-        for (let i = 0; i < n; i++) this.send(s.staging, s.stagingRegion, seg.offsets[i], seg.lengths[i]);
+        for (let i = 0; i < n; i++) this.send(tx, s.staging, s.stagingRegion, seg.offsets[i], seg.lengths[i]);
         // A flush on the way reset the staging; the segments stay put until they are sent.
         s.stagingUsed = Math.max(s.stagingUsed, Math.ceil(end / 16) * 16);
         return;
@@ -565,19 +611,19 @@ export class TunnelNetdev implements Netdev {
         this.counters.tx_dropped++;
         return;
       }
-      this.send(s.staging, s.stagingRegion, at, length);
+      this.send(tx, s.staging, s.stagingRegion, at, length);
       return;
     }
-    this.send(buf, region, offset, length);
+    this.send(tx, buf, region, offset, length);
   }
 
   /** Queues one complete frame for the socket (after the MTU check). */
-  private send(buf: Uint8Array, region: number, offset: number, length: number): void {
+  private send(tx: TunnelTx, buf: Uint8Array, region: number, offset: number, length: number): void {
     if (!this.fits(length)) return;
     const s = this.socket;
-    if (s.push(this, buf, region, offset, length, this.tx)) return;
+    if (s.push(this, buf, region, offset, length, tx)) return;
     s.flush();
-    if (!s.push(this, buf, region, offset, length, this.tx)) this.counters.tx_dropped++;
+    if (!s.push(this, buf, region, offset, length, tx)) this.counters.tx_dropped++;
   }
 
   flush(): void {
@@ -603,11 +649,11 @@ export class TunnelNetdev implements Netdev {
     return false;
   }
 
-  private currentRoute(): Route | null {
+  private currentRoute(): TunnelRoute | null {
     const now = Date.now();
     if (now - this.routeCheckedAt > 5000) {
       this.routeCheckedAt = now;
-      this.route = this.remoteAddr === 0 ? null : routeTo(this.remoteAddr);
+      this.route = this.remoteAddr === 0 ? null : this.lookupRoute(this.remoteAddr);
     }
     return this.route;
   }
