@@ -267,6 +267,10 @@ function learnSource(ctx: XlateContext, visit: BridgeVisit, vlan: number): void 
   const mac = keyDlSrc(ctx.key);
   if (isMulticastMac(mac)) return;
   const l: Learned = { bridge: visit.bridge.name, mac, vlan, port: visit.inPort.settings.name };
+  // The flow depends on the entry it learned: when the entry is flushed or moves (a topology change), the
+  // flow goes too, so the next frame learns afresh; otherwise a flow cached from before the change would
+  // keep replaying (onUsed) the old port while frames on the new path never reach translation.
+  ctx.tags.add(macTag(l.bridge, vlan, mac));
   ctx.env.learn(l.bridge, l.mac, l.vlan, l.port, ctx.now);
   ctx.learned.push(l);
 }

@@ -110,14 +110,14 @@ describe('megaflow masks', () => {
 });
 
 describe('tags and invalidation', () => {
-  test('a translation names its bridge and the destination entry it looked up (hit or miss)', () => {
+  test('a translation names its bridge, the source entry it learned and the destination it looked up', () => {
     const { ofp } = setup();
     const miss = ofp.translate(makeKey({ inPort: 2, src: B, dst: A }), 0);
-    assert.deepEqual(miss.tags, ['bridge:br0', 'mac:br0:0:00:00:00:00:00:0a']);
+    assert.deepEqual(miss.tags, ['bridge:br0', 'mac:br0:0:00:00:00:00:00:0b', 'mac:br0:0:00:00:00:00:00:0a']);
     learnA(ofp);
     const hit = ofp.translate(makeKey({ inPort: 2, src: B, dst: A }), 0);
     assert.deepEqual(hit.tags, miss.tags);
-    assert.deepEqual(learnA(ofp).tags, ['bridge:br0'], 'broadcast: no lookup');
+    assert.deepEqual(learnA(ofp).tags, ['bridge:br0', 'mac:br0:0:00:00:00:00:00:0a'], 'broadcast: no lookup');
     assert.equal(miss.install, true);
   });
 
