@@ -46,7 +46,7 @@ function reportLeftovers(label: string, devices: string[]): void {
 }
 
 /** A private directory whose daemons (found through its *.pid files) are killed and which is removed by `release`. */
-class Rundir {
+export class Rundir {
   readonly path: string;
   private readonly undo: () => void;
 
