@@ -1,11 +1,17 @@
 // A bridge's OpenFlow pipeline: numbered tables of prioritized rules, each a masked match over the
 // flow-key layout (with K_IN_PORT holding the OpenFlow port, not the datapath port) and a list of
-// actions. Today's actions are NORMAL and output; an empty list drops. A lookup reports the key bits
+// actions. Today's actions are NORMAL, output and setting tunnel metadata; an empty list drops. A lookup reports the key bits
 // it examined so the megaflow mask stays exact; a real classifier can replace the linear scan later.
 import { KEY_WORDS } from '../packet/flow-key.js';
 
+/** Tunnel metadata fields an action can set (set_tunnel / set_field:...->tun_*). */
+export type TunnelField = 'tun_id' | 'tun_src' | 'tun_dst';
+
 /** An OpenFlow action the translator understands. */
-export type OfAction = { readonly type: 'normal' } | { readonly type: 'output'; readonly port: number };
+export type OfAction =
+  | { readonly type: 'normal' }
+  | { readonly type: 'output'; readonly port: number }
+  | { readonly type: 'set_field'; readonly field: TunnelField; readonly value: bigint };
 
 /** A masked match: a flow matches when (flow & mask) == value, word by word. */
 export class FlowMatch {

@@ -17,6 +17,10 @@ import {
   K_NW_DST,
   K_NW_SRC,
   K_RECIRC,
+  K_TUN_DST,
+  K_TUN_ID_HI,
+  K_TUN_ID_LO,
+  K_TUN_SRC,
   K_VLAN0,
   K_VLAN1,
   KEY_WORDS,
@@ -26,7 +30,7 @@ import {
 } from '../packet/flow-key.js';
 import type { BridgePort, OfBridge } from './bridge.js';
 import { isBroadcastMac, isMulticastMac, isReservedMac, keyDlDst, keyDlSrc } from './eth-addr.js';
-import type { OfAction } from './flow-table.js';
+import type { OfAction, TunnelField } from './flow-table.js';
 import type { TreePortState } from './spanning.js';
 import { bridgeTag, dpPortTag, macTag, portTag, stpTag } from './tags.js';
 import {
@@ -95,6 +99,9 @@ class XlateContext {
   depth = 0;
   lookups = 0;
   failed = false;
+  /** Tunnel metadata set by actions (tun_id, src, dst), emitted before the next output; null: untouched. */
+  tunnel: { id: bigint; src: number; dst: number } | null = null;
+  tunnelDirty = false;
 
   constructor(
     readonly key: Uint32Array,
@@ -212,7 +219,28 @@ function doAction(ctx: XlateContext, visit: BridgeVisit, action: OfAction): void
     case 'output':
       outputAction(ctx, visit, action.port);
       break;
+    case 'set_field':
+      setTunnelField(ctx, action.field, action.value);
+      break;
   }
+}
+
+/** set_tunnel / set_field:...->tun_*: changes the tunnel metadata later outputs to tunnel ports use. */
+function setTunnelField(ctx: XlateContext, field: TunnelField, value: bigint): void {
+  const k = ctx.key;
+  if (ctx.tunnel === null) {
+    // The fields not set come from the received tunnel: the cached flow depends on them.
+    ctx.mask.fill(ALL, K_TUN_ID_HI, K_TUN_DST + 1);
+  }
+  ctx.tunnel ??= {
+    id: (BigInt(k[K_TUN_ID_HI]) << 32n) | BigInt(k[K_TUN_ID_LO]),
+    src: k[K_TUN_SRC],
+    dst: k[K_TUN_DST],
+  };
+  if (field === 'tun_id') ctx.tunnel.id = value & 0xffff_ffff_ffff_ffffn;
+  else if (field === 'tun_src') ctx.tunnel.src = Number(value & 0xffff_ffffn);
+  else ctx.tunnel.dst = Number(value & 0xffff_ffffn);
+  ctx.tunnelDirty = true;
 }
 
 /** OpenFlow output:PORT — never back out of the input port, VLANs untouched. */
@@ -315,6 +343,12 @@ function composeOutput(ctx: XlateContext, out: BridgePort, vlans: readonly [numb
     patchOutput(ctx, out, out.settings.patchPeer, vlans);
   } else if (out.settings.dpPort !== null) {
     commitVlans(ctx, vlans);
+    const t = ctx.tunnel;
+    if (t !== null && ctx.tunnelDirty) {
+      // OVS's default flags for a set tunnel: a key when tun_id is set, DF, and TTL 64.
+      ctx.actions.setTunnel(t.id, t.src, t.dst, (t.id !== 0n ? 1 : 0) | 4 | (64 << 16));
+      ctx.tunnelDirty = false;
+    }
     ctx.actions.output(out.settings.dpPort);
   }
 }

@@ -6,7 +6,14 @@ import { formatActions } from '../../src/datapath/actions.js';
 import { OfBridge } from '../../src/ofproto/bridge.js';
 import { FlowMatch, FlowTable, Pipeline } from '../../src/ofproto/flow-table.js';
 import { translateKey, type XlateEnv } from '../../src/ofproto/xlate.js';
-import { K_DL_TYPE, K_IN_PORT, KEY_WORDS, newFlowKey } from '../../src/packet/flow-key.js';
+import {
+  K_DL_TYPE,
+  K_IN_PORT,
+  K_TUN_ID_LO,
+  K_TUN_SRC,
+  KEY_WORDS,
+  newFlowKey,
+} from '../../src/packet/flow-key.js';
 import { bridgeSettings, makeKey, portSettings } from './helpers.js';
 
 function match(fields: Record<number, [number, number]>): FlowMatch {
@@ -106,5 +113,53 @@ describe('translating other rules', () => {
     assert.equal(formatActions(translateKey(key, 0, env(br)).actions), 'drop');
     br.pipeline.tables[0].clear();
     assert.equal(formatActions(translateKey(key, 0, env(br)).actions), 'drop');
+  });
+
+  test('tunnel metadata: rules match tun_id/tun_src, and set_field picks the tunnel endpoint', () => {
+    const br = new OfBridge(bridgeSettings('br0'), () => {});
+    br.putPort(portSettings('p1', 1, 11));
+    br.putPort(portSettings('tun', 2, 12));
+    br.putPort(portSettings('p3', 3, 13));
+    // From the tunnel: tun_id 5 from 10.10.10.2 goes to p3, anything else is dropped.
+    br.pipeline.table(0).add({
+      priority: 20,
+      match: match({
+        [K_IN_PORT]: [2, 0xffff_ffff],
+        [K_TUN_ID_LO]: [5, 0xffff_ffff],
+        [K_TUN_SRC]: [0x0a0a0a02, 0xffff_ffff],
+      }),
+      actions: [{ type: 'output', port: 3 }],
+    });
+    br.pipeline.table(0).add({ priority: 10, match: match({ [K_IN_PORT]: [2, 0xffff_ffff] }), actions: [] });
+    // From p1: into the tunnel with tun_id 7 toward 10.10.10.9 (a remote_ip=flow, key=flow port).
+    br.pipeline.table(0).add({
+      priority: 10,
+      match: match({ [K_IN_PORT]: [1, 0xffff_ffff] }),
+      actions: [
+        { type: 'set_field', field: 'tun_id', value: 7n },
+        { type: 'set_field', field: 'tun_dst', value: 0x0a0a0a09n },
+        { type: 'output', port: 2 },
+        { type: 'output', port: 3 },
+      ],
+    });
+    const fromTunnel = (tunId: number) => {
+      const key = makeKey({ inPort: 12, src: '00:00:00:00:00:01', dst: '00:00:00:00:00:02' });
+      key[K_TUN_ID_LO] = tunId;
+      key[K_TUN_SRC] = 0x0a0a0a02;
+      return translateKey(key, 0, env(br));
+    };
+    const hit = fromTunnel(5);
+    assert.equal(formatActions(hit.actions), '13');
+    assert.equal(hit.mask[K_TUN_ID_LO], 0xffff_ffff, 'the cached flow matches tun_id');
+    assert.equal(formatActions(fromTunnel(6).actions), 'drop');
+    const out = translateKey(
+      makeKey({ inPort: 11, src: '00:00:00:00:00:01', dst: '00:00:00:00:00:02' }),
+      0,
+      env(br),
+    );
+    assert.equal(
+      formatActions(out.actions),
+      'set(tunnel(tun_id=0x7,dst=10.10.10.9,ttl=64,flags(df|key))),12,13',
+    );
   });
 });
