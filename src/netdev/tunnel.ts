@@ -77,7 +77,7 @@ const RX_ADDR_WORDS = 9;
 
 const sockets = new Map<string, TunnelSocket>();
 
-/** One underlay socket shared by the tunnel ports of one protocol, local address, UDP port and DF. */
+/** One underlay socket shared by the tunnel ports of one protocol, local address and UDP port. */
 class TunnelSocket {
   readonly ports: TunnelNetdev[] = [];
   private readonly sock: DgramSocket;
@@ -404,7 +404,8 @@ export class TunnelNetdev implements Netdev {
     dst: new Uint32Array(BATCH),
     flags: new Uint32Array(BATCH),
   };
-  private readonly batch: RxBatch;
+  /** The batch handed to the datapath (an RxBatch whose buffer is the socket's receive region). */
+  private readonly batch: { -readonly [K in keyof RxBatch]: RxBatch[K] };
   private readonly tx: TunnelTx;
   /** The datagram settings of a frame sent with pipeline metadata (reused). */
   private readonly flowTx: TunnelTx = {
@@ -477,6 +478,7 @@ export class TunnelNetdev implements Netdev {
     this.overhead =
       IPV4_HLEN + (type === 'gre' ? 0 : UDP_HLEN) + socket.codec.length(this.tx.hasKey, this.tx.csum);
     this.macText = randomMac();
+    this.currentRoute();
     socket.attach(this);
   }
 
@@ -522,7 +524,7 @@ export class TunnelNetdev implements Netdev {
       this.counters.rx_dropped += n;
       return;
     }
-    const b = this.batch as { buf: Uint8Array; region: number; count: number };
+    const b = this.batch;
     b.buf = buf;
     b.region = region;
     b.count = n;
@@ -632,7 +634,7 @@ export class TunnelNetdev implements Netdev {
 
   /** Whether a frame of `length` bytes fits the underlay MTU once encapsulated; drops and logs if not. */
   private fits(length: number): boolean {
-    const route = this.currentRoute();
+    const route = this.route;
     const mtu = route?.mtu ?? 1500;
     if (!this.config.df || length + this.overhead <= mtu) return true;
     this.counters.tx_dropped++;
@@ -649,6 +651,7 @@ export class TunnelNetdev implements Netdev {
     return false;
   }
 
+  /** The route, looked up again when older than 5 s (on the status timer and at start, never per frame). */
   private currentRoute(): TunnelRoute | null {
     const now = Date.now();
     if (now - this.routeCheckedAt > 5000) {
