@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { needsCompletion, SEG_ERR_CAPACITY, Segmenter } from '../packet/gso.js';
 import { formatIpv4 } from '../packet/ip-addr.js';
+import { zeroStats } from './linux.js';
 import { DGRAM_MAX_BATCH, type DgramSocket, isNativeError, type NativeAddon, native } from './native.js';
 import {
   JS_REGION,
@@ -377,16 +378,7 @@ function routeTo(remote: number): TunnelRoute | null {
 
 /** A tunnel port. */
 export class TunnelNetdev implements Netdev {
-  readonly counters: NetdevStats = {
-    rx_packets: 0,
-    rx_bytes: 0,
-    rx_dropped: 0,
-    rx_errors: 0,
-    tx_packets: 0,
-    tx_bytes: 0,
-    tx_dropped: 0,
-    tx_errors: 0,
-  };
+  readonly counters: NetdevStats = zeroStats();
   readonly config: TunnelConfig;
   /** Remote IPv4 address (0 for remote_ip=flow) and local (0: any). */
   readonly remoteAddr: number;

@@ -7,6 +7,7 @@
 // Hot path: nothing is allocated per frame. Results go to preallocated offset/length arrays; bytes are copied
 // 4 at a time through cached Int32Array views (each segment is placed so its payload has the source's
 // alignment) and the payload's checksum is summed during the copy.
+import { be16, be32, put16, put32 } from './bytes.js';
 import { completeChecksum, foldSum, ipv4HeaderChecksum, onesSum } from './checksum.js';
 
 /** Bytes of the virtio-net header in front of every frame (struct virtio_net_hdr without num_buffers). */
@@ -59,26 +60,6 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const WORD_COPY_MIN = 32;
 /** Word views cached per ArrayBuffer (the native regions plus the staging buffer). */
 const VIEW_CACHE = 8;
-
-function rd16(buf: Uint8Array, off: number): number {
-  return (buf[off] << 8) | buf[off + 1];
-}
-
-function rd32(buf: Uint8Array, off: number): number {
-  return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
-}
-
-function wr16(buf: Uint8Array, off: number, v: number): void {
-  buf[off] = (v >>> 8) & 0xff;
-  buf[off + 1] = v & 0xff;
-}
-
-function wr32(buf: Uint8Array, off: number, v: number): void {
-  buf[off] = (v >>> 24) & 0xff;
-  buf[off + 1] = (v >>> 16) & 0xff;
-  buf[off + 2] = (v >>> 8) & 0xff;
-  buf[off + 3] = v & 0xff;
-}
 
 function le16(buf: Uint8Array, off: number): number {
   return buf[off] | (buf[off + 1] << 8);
@@ -233,18 +214,18 @@ export class Segmenter {
     let p = offset + 12;
     const end = offset + length;
     for (let n = 0; n < MAX_VLANS && p + 2 <= end; n++) {
-      const t = rd16(buf, p);
+      const t = be16(buf, p);
       if (t !== ETH_TYPE_VLAN && t !== ETH_TYPE_QINQ) break;
       p += 4;
     }
     if (p + 2 > end) return length;
-    const type = rd16(buf, p);
+    const type = be16(buf, p);
     const l3 = p + 2;
     if (type === ETH_TYPE_IPV4 && end - l3 >= 20 && buf[l3] >> 4 === 4) {
-      const tot = rd16(buf, l3 + 2);
+      const tot = be16(buf, l3 + 2);
       if (tot >= 20 && l3 + tot <= end) return l3 + tot - offset;
     } else if (type === ETH_TYPE_IPV6 && end - l3 >= 40 && buf[l3] >> 4 === 6) {
-      const plen = rd16(buf, l3 + 4);
+      const plen = be16(buf, l3 + 4);
       if (plen > 0 && l3 + 40 + plen <= end) return l3 + 40 + plen - offset;
     }
     return length;
@@ -255,27 +236,27 @@ export class Segmenter {
     const end = offset + length;
     if (length < 14) return SEG_ERR_MALFORMED;
     let p = offset + 12;
-    let type = rd16(buf, p);
+    let type = be16(buf, p);
     for (let n = 0; n < MAX_VLANS && (type === ETH_TYPE_VLAN || type === ETH_TYPE_QINQ); n++) {
       p += 4;
       if (p + 2 > end) return SEG_ERR_MALFORMED;
-      type = rd16(buf, p);
+      type = be16(buf, p);
     }
     const l3 = p + 2;
     let proto: number;
     if (type === ETH_TYPE_IPV4) {
       if (gsoType === VNET_GSO_TCPV6 || end - l3 < 20 || buf[l3] >> 4 !== 4) return SEG_ERR_MALFORMED;
       const ihl = (buf[l3] & 0x0f) * 4;
-      const tot = rd16(buf, l3 + 2);
+      const tot = be16(buf, l3 + 2);
       if (ihl < 20 || tot < ihl || l3 + tot > end) return SEG_ERR_MALFORMED;
-      if ((rd16(buf, l3 + 6) & 0x3fff) !== 0) return SEG_ERR_UNSUPPORTED;
+      if ((be16(buf, l3 + 6) & 0x3fff) !== 0) return SEG_ERR_UNSUPPORTED;
       proto = buf[l3 + 9];
       this.v6 = false;
       this.l4 = l3 + ihl;
       this.l4End = l3 + tot;
     } else if (type === ETH_TYPE_IPV6) {
       if (gsoType === VNET_GSO_TCPV4 || end - l3 < 40 || buf[l3] >> 4 !== 6) return SEG_ERR_MALFORMED;
-      const plen = rd16(buf, l3 + 4);
+      const plen = be16(buf, l3 + 4);
       if (plen === 0) return SEG_ERR_UNSUPPORTED;
       if (l3 + 40 + plen > end) return SEG_ERR_MALFORMED;
       proto = buf[l3 + 6];
@@ -313,15 +294,15 @@ export class Segmenter {
     const l4 = this.l4;
     const l4Len = this.l4End - l4;
     const field = l4 + (this.tcp ? 16 : 6);
-    if (!this.tcp) wr16(buf, l4 + 4, l4Len);
-    wr16(buf, field, 0);
+    if (!this.tcp) put16(buf, l4 + 4, l4Len);
+    put16(buf, field, 0);
     const sum = onesSum(buf, l4, this.l4End, this.addressSum(buf, this.l3) + l4Len);
     let csum = ~foldSum(sum) & 0xffff;
     if (csum === 0 && !this.tcp) csum = 0xffff;
-    wr16(buf, field, csum);
+    put16(buf, field, csum);
     if (!this.v6) {
-      wr16(buf, this.l3 + 10, 0);
-      wr16(buf, this.l3 + 10, ipv4HeaderChecksum(buf, this.l3));
+      put16(buf, this.l3 + 10, 0);
+      put16(buf, this.l3 + 10, ipv4HeaderChecksum(buf, this.l3));
     }
   }
 
@@ -341,8 +322,8 @@ export class Segmenter {
     const l4HeaderLen = this.l4HeaderLen;
     const tcp = this.tcp;
     const v6 = this.v6;
-    const ident = v6 ? 0 : rd16(buf, this.l3 + 4);
-    const seq = tcp ? rd32(buf, this.l4 + 4) : 0;
+    const ident = v6 ? 0 : be16(buf, this.l3 + 4);
+    const seq = tcp ? be32(buf, this.l4 + 4) : 0;
     const flags = tcp ? buf[this.l4 + 13] : 0;
     const addrSum = this.addressSum(buf, this.l3);
     const csumRel = tcp ? 16 : 6;
@@ -356,28 +337,28 @@ export class Segmenter {
       const dl4 = d + l4Rel;
       const l4Len = l4HeaderLen + chunk;
       if (v6) {
-        wr16(out, dl3 + 4, l4Len);
+        put16(out, dl3 + 4, l4Len);
       } else {
-        wr16(out, dl3 + 2, ipHeaderLen + l4Len);
-        wr16(out, dl3 + 4, (ident + i) & 0xffff);
-        wr16(out, dl3 + 10, 0);
-        wr16(out, dl3 + 10, ipv4HeaderChecksum(out, dl3));
+        put16(out, dl3 + 2, ipHeaderLen + l4Len);
+        put16(out, dl3 + 4, (ident + i) & 0xffff);
+        put16(out, dl3 + 10, 0);
+        put16(out, dl3 + 10, ipv4HeaderChecksum(out, dl3));
       }
       if (tcp) {
-        wr32(out, dl4 + 4, (seq + i * gsoSize) >>> 0);
+        put32(out, dl4 + 4, (seq + i * gsoSize) >>> 0);
         let f = flags;
         if (i < n - 1) f &= ~(TCP_FIN | TCP_PSH);
         if (i > 0) f &= ~TCP_CWR;
         out[dl4 + 13] = f;
       } else {
-        wr16(out, dl4 + 4, l4Len);
+        put16(out, dl4 + 4, l4Len);
       }
-      wr16(out, dl4 + csumRel, 0);
+      put16(out, dl4 + csumRel, 0);
       let sum = this.copySum(out, dl4 + l4HeaderLen, buf, src, chunk);
       sum = onesSum(out, dl4, dl4 + l4HeaderLen, sum + addrSum + l4Len);
       let csum = ~foldSum(sum) & 0xffff;
       if (csum === 0 && !tcp) csum = 0xffff;
-      wr16(out, dl4 + csumRel, csum);
+      put16(out, dl4 + csumRel, csum);
       src += chunk;
     }
   }

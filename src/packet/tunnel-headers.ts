@@ -4,6 +4,7 @@
 //
 // Hot path: parse* fill a caller-owned TunnelHeader and return a TNL_* code; write* store at an offset and
 // return the header length (or -1 when it does not fit). Nothing here allocates or throws.
+import { be16, be32, put16, put32 } from './bytes.js';
 import { foldSum, onesSum } from './checksum.js';
 
 /** Protocol type of an Ethernet payload in GRE and Geneve: Transparent Ethernet Bridging. */
@@ -111,26 +112,6 @@ export class TunnelHeader {
   }
 }
 
-function rd16(buf: Uint8Array, off: number): number {
-  return (buf[off] << 8) | buf[off + 1];
-}
-
-function rd32(buf: Uint8Array, off: number): number {
-  return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
-}
-
-function wr16(buf: Uint8Array, off: number, v: number): void {
-  buf[off] = (v >>> 8) & 0xff;
-  buf[off + 1] = v & 0xff;
-}
-
-function wr32(buf: Uint8Array, off: number, v: number): void {
-  buf[off] = (v >>> 24) & 0xff;
-  buf[off + 1] = (v >>> 16) & 0xff;
-  buf[off + 2] = (v >>> 8) & 0xff;
-  buf[off + 3] = v & 0xff;
-}
-
 /** True when buf[off, off+len) is a real range of buf. */
 function inRange(buf: Uint8Array, off: number, len: number): boolean {
   return Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= buf.length;
@@ -164,13 +145,13 @@ export function tunnelHeaderLength(kind: TunnelKind, options = 0): number {
 export function parseGre(buf: Uint8Array, off: number, len: number, out: TunnelHeader): number {
   out.reset();
   if (!inRange(buf, off, len) || len < GRE_BASE_LEN) return TNL_ERR_TRUNCATED;
-  const flags = rd16(buf, off);
+  const flags = be16(buf, off);
   if ((flags & GRE_VERSION_MASK) !== 0) return TNL_ERR_VERSION;
   if ((flags & (GRE_ROUTING | GRE_STRICT_RECUR)) !== 0) return TNL_ERR_FLAGS;
   const hl = greHeaderLength(flags);
   if (len < hl) return TNL_ERR_TRUNCATED;
   out.headerLength = hl;
-  out.protocol = rd16(buf, off + 2);
+  out.protocol = be16(buf, off + 2);
   let p = off + GRE_BASE_LEN;
   if (flags & GRE_CSUM) {
     if (foldSum(onesSum(buf, off, off + len)) !== 0xffff) return TNL_ERR_CHECKSUM;
@@ -179,12 +160,12 @@ export function parseGre(buf: Uint8Array, off: number, len: number, out: TunnelH
   }
   if (flags & GRE_KEY) {
     out.keyPresent = true;
-    out.key = rd32(buf, p);
+    out.key = be32(buf, p);
     p += 4;
   }
   if (flags & GRE_SEQ) {
     out.seqPresent = true;
-    out.seq = rd32(buf, p);
+    out.seq = be32(buf, p);
   }
   return out.protocol === ETH_TYPE_TEB ? TNL_OK : TNL_ERR_PROTOCOL;
 }
@@ -205,18 +186,18 @@ export function writeGre(
   const f = flags & (GRE_CSUM | GRE_KEY | GRE_SEQ);
   const hl = greHeaderLength(f);
   if (!inRange(buf, off, hl)) return -1;
-  wr16(buf, off, f);
-  wr16(buf, off + 2, protocol);
+  put16(buf, off, f);
+  put16(buf, off + 2, protocol);
   let p = off + GRE_BASE_LEN;
   if (f & GRE_CSUM) {
-    wr32(buf, p, 0);
+    put32(buf, p, 0);
     p += 4;
   }
   if (f & GRE_KEY) {
-    wr32(buf, p, key);
+    put32(buf, p, key);
     p += 4;
   }
-  if (f & GRE_SEQ) wr32(buf, p, seq);
+  if (f & GRE_SEQ) put32(buf, p, seq);
   return hl;
 }
 
@@ -226,11 +207,11 @@ export function writeGre(
  */
 export function fillGreChecksum(buf: Uint8Array, off: number, end: number): number {
   if (!inRange(buf, off, end - off) || end - off < 8) return -1;
-  const flags = rd16(buf, off);
+  const flags = be16(buf, off);
   if ((flags & GRE_CSUM) === 0 || end - off < greHeaderLength(flags)) return -1;
-  wr16(buf, off + 4, 0);
+  put16(buf, off + 4, 0);
   const csum = ~foldSum(onesSum(buf, off, end)) & 0xffff;
-  wr16(buf, off + 4, csum);
+  put16(buf, off + 4, csum);
   return csum;
 }
 
@@ -246,15 +227,15 @@ export function fillGreChecksumSplit(
   pLen: number,
 ): number {
   if (!inRange(hdr, off, 8) || !inRange(payload, pOff, pLen)) return -1;
-  const flags = rd16(hdr, off);
+  const flags = be16(hdr, off);
   if ((flags & GRE_CSUM) === 0) return -1;
   const hl = greHeaderLength(flags);
   if (!inRange(hdr, off, hl)) return -1;
-  wr16(hdr, off + 4, 0);
+  put16(hdr, off + 4, 0);
   // The header is a multiple of 4 bytes, so the payload's words pair up as if they followed it.
   const sum = onesSum(payload, pOff, pOff + pLen, onesSum(hdr, off, off + hl));
   const csum = ~foldSum(sum) & 0xffff;
-  wr16(hdr, off + 4, csum);
+  put16(hdr, off + 4, csum);
   return csum;
 }
 
@@ -278,8 +259,8 @@ export function parseVxlan(buf: Uint8Array, off: number, len: number, out: Tunne
 /** Writes a VXLAN header for `vni` (24 bits) at buf[off]; returns 8, or -1 if it does not fit. */
 export function writeVxlan(buf: Uint8Array, off: number, vni: number): number {
   if (!inRange(buf, off, VXLAN_HEADER_LEN)) return -1;
-  wr32(buf, off, VXLAN_FLAG_I << 24);
-  wr32(buf, off + 4, (vni & 0xffffff) << 8);
+  put32(buf, off, VXLAN_FLAG_I << 24);
+  put32(buf, off + 4, (vni & 0xffffff) << 8);
   return VXLAN_HEADER_LEN;
 }
 
@@ -323,7 +304,7 @@ export function parseGeneve(buf: Uint8Array, off: number, len: number, out: Tunn
   if (scan < 0) return TNL_ERR_OPTIONS;
   const b1 = buf[off + 1];
   out.headerLength = hl;
-  out.protocol = rd16(buf, off + 2);
+  out.protocol = be16(buf, off + 2);
   out.keyPresent = true;
   out.key = (buf[off + 4] << 16) | (buf[off + 5] << 8) | buf[off + 6];
   out.oam = (b1 & GENEVE_FLAG_OAM) !== 0;
@@ -359,7 +340,7 @@ export function writeGeneve(
   }
   buf[off] = optLen / 4;
   buf[off + 1] = (oam ? GENEVE_FLAG_OAM : 0) | (critical === 1 ? GENEVE_FLAG_CRITICAL : 0);
-  wr16(buf, off + 2, ETH_TYPE_TEB);
-  wr32(buf, off + 4, (vni & 0xffffff) << 8);
+  put16(buf, off + 2, ETH_TYPE_TEB);
+  put32(buf, off + 4, (vni & 0xffffff) << 8);
   return hl;
 }

@@ -200,3 +200,31 @@ export function requireSwitchLab(t: TestContext): boolean {
   t.skip('the native addon is not built (npm install builds it)');
   return false;
 }
+
+/**
+ * Starts `tcpdump -nn -l -v -i DEV ARGS` in `ns` (a child of `sl`'s lab: killed by its cleanup); resolves
+ * once it listens. stop() ends it and returns what it printed.
+ */
+export async function capture(sl: SwitchLab, ns: string, dev: string, args: string[]) {
+  const child = sl.lab.spawnIn(ns, 'tcpdump', ['-nn', '-l', '-v', '-i', dev, ...args]);
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  await waitFor(() => err.includes('listening on'), 10000, 'tcpdump to start');
+  return {
+    text: () => out,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const done = new Promise((res) => child.once('exit', res));
+        child.kill('SIGINT');
+        await done;
+      }
+      return out;
+    },
+  };
+}

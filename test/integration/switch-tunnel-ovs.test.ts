@@ -15,32 +15,7 @@ import { waitFor } from '../helpers/daemons.js';
 import { ip, pingOnce, waitForPing } from '../helpers/netns.js';
 import { hasBinary, requireBinaries } from '../helpers/ovs.js';
 import { REAL_OVS_BINARIES, RealOvs } from '../helpers/real-ovs.js';
-import { requireSwitchLab, SwitchLab } from './switch-lab.js';
-
-/** Starts tcpdump on `dev` in `ns` (a child of `sl`'s lab); stop() ends it and returns what it printed. */
-async function capture(sl: SwitchLab, ns: string, dev: string, filter: string[]) {
-  const child = sl.lab.spawnIn(ns, 'tcpdump', ['-nn', '-l', '-v', '-xx', '-i', dev, ...filter]);
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  await waitFor(() => err.includes('listening on'), 10000, 'tcpdump to start');
-  return {
-    text: () => out,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const done = new Promise((res) => child.once('exit', res));
-        child.kill('SIGINT');
-        await done;
-      }
-      return out;
-    },
-  };
-}
+import { capture, requireSwitchLab, SwitchLab } from './switch-lab.js';
 
 type Capture = Awaited<ReturnType<typeof capture>>;
 
@@ -174,7 +149,9 @@ async function greToRealOvs(t: TestContext, key: number | null): Promise<void> {
   });
   assert.match(routes, /10\.10\.10\.0\/24 dev br-phy/, routes);
 
-  const dump = hasBinary('tcpdump') ? await capture(node3, node3.sw, eth3, ['ip', 'proto', '47']) : null;
+  const dump = hasBinary('tcpdump')
+    ? await capture(node3, node3.sw, eth3, ['-xx', 'ip', 'proto', '47'])
+    : null;
   const started = Date.now();
   // What both sides and the wire showed, for a failure message.
   const show = async (cmd: string) => {

@@ -11,7 +11,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { waitFor } from '../helpers/daemons.js';
 import { ip, nsRun, nsRunOk, pingOnce, waitForPing } from '../helpers/netns.js';
 import { hasBinary } from '../helpers/ovs.js';
-import { requireSwitchLab, SwitchLab, seedLoop } from './switch-lab.js';
+import { capture, requireSwitchLab, SwitchLab, seedLoop } from './switch-lab.js';
 
 const NODE3 = { a: 'A1', b: 'B1', aAddr: '192.168.10.1/24', bAddr: '192.168.10.2/24' };
 const NODE4 = { a: 'A2', b: 'B2', aAddr: '192.168.10.10/24', bAddr: '192.168.10.20/24' };
@@ -33,29 +33,6 @@ async function twoHosts(t: TestContext, underlayMtu = 1600) {
   node3.lab.address(node3.sw, eth3, '10.10.10.1/24');
   node4.lab.address(node4.sw, eth4, '10.10.10.2/24');
   return { node3, node4, eth3, eth4 };
-}
-
-/** Starts tcpdump on `dev` in `ns`; stop() ends it and returns what it printed. */
-async function capture(sl: SwitchLab, dev: string, filter: string[] = []) {
-  const child = sl.lab.spawnIn(sl.sw, 'tcpdump', ['-nn', '-l', '-v', '-i', dev, ...filter]);
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  await waitFor(() => err.includes('listening on'), 10000, 'tcpdump to start');
-  return {
-    text: () => out,
-    stop: async () => {
-      const done = new Promise((res) => child.once('exit', res));
-      child.kill('SIGINT');
-      await done;
-      return out;
-    },
-  };
 }
 
 const TUNNELS = [
@@ -90,7 +67,7 @@ describe('the seed across two hosts', { concurrency: false }, () => {
           `options:remote_ip=${remote}`,
         );
       }
-      const dump = hasBinary('tcpdump') ? await capture(node3, eth3) : null;
+      const dump = hasBinary('tcpdump') ? await capture(node3, node3.sw, eth3, []) : null;
       const pairs: [string, string][] = [
         [h3.a1, '192.168.10.10'],
         [h3.a1, '192.168.10.20'],
