@@ -7,6 +7,7 @@
 // and partial checksums completed. A frame too large for the underlay MTU is dropped, counted and logged
 // with the MTU that would fit.
 import { execFileSync } from 'node:child_process';
+import { Coalescer } from '../packet/gro.js';
 import { needsCompletion, SEG_ERR_CAPACITY, Segmenter } from '../packet/gso.js';
 import { formatIpv4 } from '../packet/ip-addr.js';
 import { zeroStats } from './linux.js';
@@ -62,6 +63,8 @@ const SLOT = SLOT_HEAD + MAX_FRAME;
 const HDR_SLOT = 64;
 /** Frame staging (copies of JS-memory frames and GSO segments) per socket. */
 const STAGING = 4 * 1024 * 1024;
+/** Room for the super-frames one receive batch can make (each at most 64 KiB plus headroom). */
+const GRO_BYTES = 2 * 1024 * 1024;
 /** Socket buffer size asked for. */
 const SOCK_BUF = 4 * 1024 * 1024;
 /** IPv4 header (the kernel's, in front of every tunnel datagram). */
@@ -102,6 +105,10 @@ class TunnelSocket {
   readonly codec: TunnelCodec;
   /** Completes offloaded frames (GSO super-frames, partial checksums) before they are encapsulated. */
   readonly segmenter = new Segmenter(256);
+  /** Joins received TCP segments back into super-frames, written into `gro`. */
+  readonly coalescer = new Coalescer(BATCH, RX_HEADROOM + VNET_HDR_LEN);
+  readonly groRegion: number;
+  readonly gro: Uint8Array;
   private readonly buffers: { region: number }[] = [];
 
   constructor(
@@ -125,6 +132,10 @@ class TunnelSocket {
       this.buffers.push(hdr);
       this.hdrRegion = hdr.region;
       this.hdr = new Uint8Array(hdr.buffer);
+      const gro = io.regionCreate(GRO_BYTES);
+      this.buffers.push(gro);
+      this.groRegion = gro.region;
+      this.gro = new Uint8Array(gro.buffer);
       const staging = io.regionCreate(STAGING);
       this.buffers.push(staging);
       this.stagingRegion = staging.region;
@@ -398,6 +409,16 @@ export class TunnelNetdev implements Netdev {
   };
   /** The batch handed to the datapath (an RxBatch whose buffer is the socket's receive region). */
   private readonly batch: { -readonly [K in keyof RxBatch]: RxBatch[K] };
+  /** The frames handed over after coalescing, and their metadata. */
+  private readonly outOffsets = new Uint32Array(BATCH);
+  private readonly outLengths = new Uint32Array(BATCH);
+  private readonly outTunnel: RxTunnel = {
+    idHi: new Uint32Array(BATCH),
+    idLo: new Uint32Array(BATCH),
+    src: new Uint32Array(BATCH),
+    dst: new Uint32Array(BATCH),
+    flags: new Uint32Array(BATCH),
+  };
   private readonly tx: TunnelTx;
   /** The datagram settings of a frame sent with pipeline metadata (reused). */
   private readonly flowTx: TunnelTx = {
@@ -452,10 +473,10 @@ export class TunnelNetdev implements Netdev {
     this.batch = {
       buf: socket.staging,
       region: JS_REGION,
-      offsets: this.rxOffsets,
-      lengths: this.rxLengths,
+      offsets: this.outOffsets,
+      lengths: this.outLengths,
       count: 0,
-      tunnel: this.tunnel,
+      tunnel: this.outTunnel,
     };
     const out = c.outKey;
     this.tx = {
@@ -512,16 +533,51 @@ export class TunnelNetdev implements Netdev {
     const n = this.rxCount;
     if (n === 0) return;
     this.rxCount = 0;
-    if (this.onRx === null) {
+    const onRx = this.onRx;
+    if (onRx === null) {
       this.counters.rx_dropped += n;
       return;
     }
+    // A sender's TSO burst arrives as MSS-sized datagrams: join them back into super-frames (GRO), then
+    // hand the frames over in order, one batch per run of frames lying in the same memory.
+    const s = this.socket;
+    const g = s.coalescer;
+    const m = g.run(buf, this.rxOffsets, this.rxLengths, n, s.gro, this.sameTunnel);
     const b = this.batch;
-    b.buf = buf;
-    b.region = region;
-    b.count = n;
-    this.onRx(this.batch);
+    const t = this.tunnel;
+    const o = this.outTunnel;
+    let c = 0;
+    while (c < m) {
+      const inGro = g.inOut[c];
+      let k = 0;
+      for (; c < m && g.inOut[c] === inGro; c++, k++) {
+        const i = g.first[c];
+        this.outOffsets[k] = g.offsets[c];
+        this.outLengths[k] = g.lengths[c];
+        o.idHi[k] = t.idHi[i];
+        o.idLo[k] = t.idLo[i];
+        o.src[k] = t.src[i];
+        o.dst[k] = t.dst[i];
+        o.flags[k] = t.flags[i];
+      }
+      b.buf = inGro === 1 ? s.gro : buf;
+      b.region = inGro === 1 ? s.groRegion : region;
+      b.count = k;
+      onRx(b);
+    }
   }
+
+  /** Whether received frames i and j carry the same tunnel metadata (so they may be joined). */
+  private readonly sameTunnel = (i: number, j: number): boolean => {
+    const t = this.tunnel;
+    return (
+      t.idHi[i] === t.idHi[j] &&
+      t.idLo[i] === t.idLo[j] &&
+      t.src[i] === t.src[j] &&
+      t.dst[i] === t.dst[j] &&
+      t.flags[i] === t.flags[j]
+    );
+  };
 
   start(onRx: RxHandler): void {
     this.onRx = onRx;
