@@ -1,8 +1,10 @@
 // A bridge's OpenFlow pipeline: numbered tables of prioritized rules, each a masked match over the
-// flow-key layout (with K_IN_PORT holding the OpenFlow port, not the datapath port) and a list of
-// actions. Today's actions are NORMAL, output and setting tunnel metadata; an empty list drops. A lookup reports the key bits
-// it examined so the megaflow mask stays exact; a real classifier can replace the linear scan later.
-import { KEY_WORDS } from '../packet/flow-key.js';
+// pipeline flow's layout (src/ofproto/of-flow.ts: the flow-key words, with K_IN_PORT holding the OpenFlow
+// port, not the datapath port, then metadata and registers) and a list of actions. Today's actions are
+// NORMAL, output and setting tunnel metadata; an empty list drops. Each table is a tuple-space classifier
+// (src/ofproto/classifier.ts); a lookup reports the key bits it examined so the megaflow mask stays exact.
+import { Classifier } from './classifier.js';
+import { FLOW_WORDS } from './of-flow.js';
 
 /** Tunnel metadata fields an action can set (set_tunnel / set_field:...->tun_*). */
 export type TunnelField = 'tun_id' | 'tun_src' | 'tun_dst';
@@ -13,34 +15,51 @@ export type OfAction =
   | { readonly type: 'output'; readonly port: number }
   | { readonly type: 'set_field'; readonly field: TunnelField; readonly value: bigint };
 
-/** A masked match: a flow matches when (flow & mask) == value, word by word. */
+/** A masked match over FLOW_WORDS words: a flow matches when (flow & mask) == value, word by word. */
 export class FlowMatch {
-  /** The value words (already masked). */
+  /** The value words (already masked), FLOW_WORDS long. */
   readonly value: Uint32Array;
-  /** The mask words (1 bits are compared). */
+  /** The mask words (1 bits are compared), FLOW_WORDS long. */
   readonly mask: Uint32Array;
 
+  /** `value` and `mask` may be shorter than FLOW_WORDS (e.g. KEY_WORDS): the rest is wildcarded. */
   constructor(value: Uint32Array, mask: Uint32Array) {
-    this.mask = Uint32Array.from(mask);
-    this.value = Uint32Array.from(value, (v, i) => (v & this.mask[i]) >>> 0);
+    if (value.length > FLOW_WORDS || mask.length > FLOW_WORDS) {
+      throw new RangeError(`a match has at most ${FLOW_WORDS} words`);
+    }
+    this.mask = new Uint32Array(FLOW_WORDS);
+    this.mask.set(mask);
+    this.value = new Uint32Array(FLOW_WORDS);
+    for (let i = 0; i < value.length; i++) this.value[i] = (value[i] & this.mask[i]) >>> 0;
   }
 
   /** The match that every flow satisfies. */
   static catchAll(): FlowMatch {
-    return new FlowMatch(new Uint32Array(KEY_WORDS), new Uint32Array(KEY_WORDS));
+    return new FlowMatch(new Uint32Array(FLOW_WORDS), new Uint32Array(FLOW_WORDS));
   }
 
-  /** Whether `flow` matches. */
+  /** Whether `flow` matches (words past the end of `flow` count as 0). */
   matches(flow: Uint32Array): boolean {
-    for (let i = 0; i < KEY_WORDS; i++) {
-      if (this.mask[i] !== 0 && (flow[i] & this.mask[i]) >>> 0 !== this.value[i]) return false;
+    for (let i = 0; i < FLOW_WORDS; i++) {
+      if (this.mask[i] !== 0 && ((i < flow.length ? flow[i] : 0) & this.mask[i]) >>> 0 !== this.value[i]) {
+        return false;
+      }
     }
     return true;
   }
 
-  /** ORs this match's mask into `wc`. */
+  /** ORs this match's mask into `wc` (as far as `wc` reaches). */
   unwildcard(wc: Uint32Array): void {
-    for (let i = 0; i < KEY_WORDS; i++) wc[i] |= this.mask[i];
+    const n = Math.min(wc.length, FLOW_WORDS);
+    for (let i = 0; i < n; i++) wc[i] |= this.mask[i];
+  }
+
+  /** Whether `other` has the same mask and value. */
+  equals(other: FlowMatch): boolean {
+    for (let i = 0; i < FLOW_WORDS; i++) {
+      if (this.mask[i] !== other.mask[i] || this.value[i] !== other.value[i]) return false;
+    }
+    return true;
   }
 }
 
@@ -51,39 +70,49 @@ export interface FlowRule {
   readonly actions: readonly OfAction[];
 }
 
-/** One OpenFlow table: rules in decreasing priority (ties keep insertion order). */
+/** One OpenFlow table, a classifier: rules() lists rules by decreasing priority, ties in insertion order. */
 export class FlowTable {
-  private list: FlowRule[] = [];
+  private readonly cls = new Classifier<FlowRule>();
 
-  /** Adds a rule, replacing one with the same priority and an identical match. */
-  add(rule: FlowRule): void {
-    this.list = this.list.filter((r) => !(r.priority === rule.priority && sameMatch(r.match, rule.match)));
-    const at = this.list.findIndex((r) => r.priority < rule.priority);
-    this.list.splice(at === -1 ? this.list.length : at, 0, rule);
+  /** Adds a rule, replacing (and returning) one with the same priority and an identical match. */
+  add(rule: FlowRule): FlowRule | null {
+    return this.cls.insert(rule);
+  }
+
+  /** Removes `rule` (by identity); false when it is not in the table. */
+  remove(rule: FlowRule): boolean {
+    return this.cls.remove(rule);
   }
 
   /** Removes every rule. */
   clear(): void {
-    this.list = [];
+    this.cls.clear();
   }
 
-  /** The rules, highest priority first. */
+  /** Number of rules. */
+  get size(): number {
+    return this.cls.count;
+  }
+
+  /** The rules, highest priority first (ties in insertion order). */
   rules(): readonly FlowRule[] {
-    return this.list;
+    return this.cls.rules();
   }
 
-  /** The highest-priority rule matching `flow`, unwildcarding in `wc` every field a rule looked at. */
+  /** The highest-priority rule matching `flow`, unwildcarding in `wc` every field the answer depended on. */
   lookup(flow: Uint32Array, wc: Uint32Array): FlowRule | null {
-    for (const rule of this.list) {
-      rule.match.unwildcard(wc);
-      if (rule.match.matches(flow)) return rule;
-    }
-    return null;
+    return this.cls.lookup(flow, wc);
   }
-}
 
-function sameMatch(a: FlowMatch, b: FlowMatch): boolean {
-  return a.mask.every((m, i) => m === b.mask[i] && a.value[i] === b.value[i]);
+  /** The rule with exactly `match` and `priority` (del-flows/mod-flows --strict), or null. */
+  findStrict(match: FlowMatch, priority: number): FlowRule | null {
+    return this.cls.findStrict(match, priority);
+  }
+
+  /** The rules at least as specific as `match` that agree with it (del-flows/mod-flows without --strict). */
+  findLoose(match: FlowMatch): FlowRule[] {
+    return this.cls.findLoose(match);
+  }
 }
 
 /** A bridge's tables; translation starts in table 0. */
