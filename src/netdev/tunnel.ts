@@ -420,6 +420,16 @@ export class TunnelNetdev implements Netdev {
     flags: new Uint32Array(BATCH),
   };
   private readonly tx: TunnelTx;
+  /** The datagram settings of a frame whose outer TOS is inherited (reused). */
+  private readonly inheritTx: TunnelTx = {
+    dst: 0,
+    keyHi: 0,
+    keyLo: 0,
+    hasKey: false,
+    csum: false,
+    tos: 0,
+    ttl: 0,
+  };
   /** The datagram settings of a frame sent with pipeline metadata (reused). */
   private readonly flowTx: TunnelTx = {
     dst: 0,
@@ -671,6 +681,13 @@ export class TunnelNetdev implements Netdev {
   private send(tx: TunnelTx, buf: Uint8Array, region: number, offset: number, length: number): void {
     if (!this.fits(length)) return;
     const s = this.socket;
+    if (this.config.tos === 'inherit') {
+      // tos=inherit: the outer TOS is the inner IP header's (IPv4 or IPv6 traffic class), else 0.
+      const t = this.inheritTx;
+      Object.assign(t, tx);
+      t.tos = innerTos(buf, offset, length);
+      tx = t;
+    }
     if (s.push(this, buf, region, offset, length, tx)) return;
     s.flush();
     if (!s.push(this, buf, region, offset, length, tx)) this.counters.tx_dropped++;
@@ -747,6 +764,15 @@ export class TunnelNetdev implements Netdev {
     this.onRx = null;
     this.socket.detach(this);
   }
+}
+
+/** The TOS byte of the IP header in an untagged frame (IPv4 TOS, IPv6 traffic class); 0 for anything else. */
+function innerTos(buf: Uint8Array, off: number, len: number): number {
+  if (len < 16) return 0;
+  const type = (buf[off + 12] << 8) | buf[off + 13];
+  if (type === 0x0800) return buf[off + 15];
+  if (type === 0x86dd) return ((buf[off + 14] & 0x0f) << 4) | (buf[off + 15] >> 4);
+  return 0;
 }
 
 function randomMac(): string {

@@ -328,6 +328,24 @@ describe('TunnelNetdev', () => {
     g.close();
   });
 
+  it("tos=inherit copies the inner IP header's TOS to the outer header", () => {
+    const io = new FakeIo();
+    const g = port(io, 'gre0', 'gre', { remote_ip: '10.10.10.2', tos: 'inherit' });
+    const frame = ping();
+    frame[15] = 0xb8; // IPv4 TOS: DSCP EF
+    g.enqueue(frame, JS_REGION, 0, frame.length);
+    const arp = new Uint8Array(42);
+    arp[12] = 0x08;
+    arp[13] = 0x06;
+    g.enqueue(arp, JS_REGION, 0, arp.length);
+    g.flush();
+    assert.deepEqual(
+      io.sent.map((s) => s.tos),
+      [0xb8, 0],
+    );
+    g.close();
+  });
+
   it('cuts a TCP super-frame into MSS-sized segments before encapsulating them', () => {
     const io = new FakeIo();
     const vx = port(io, 'vx0', 'vxlan', { remote_ip: '10.10.10.2', key: '42' });
