@@ -362,6 +362,8 @@ interface TunnelTx {
 export interface TunnelRoute {
   iface: string;
   mtu: number;
+  /** Whether the egress interface has carrier (unknown: treated as up). */
+  carrier?: boolean;
 }
 
 function routeTo(remote: number): TunnelRoute | null {
@@ -381,7 +383,8 @@ function routeTo(remote: number): TunnelRoute | null {
         timeout: 5000,
       }),
     ) as { mtu?: number; operstate?: string; flags?: string[] }[];
-    return { iface: dev, mtu: link[0]?.mtu ?? 1500 };
+    const flags = link[0]?.flags ?? [];
+    return { iface: dev, mtu: link[0]?.mtu ?? 1500, carrier: flags.includes('LOWER_UP') };
   } catch {
     return null;
   }
@@ -756,8 +759,12 @@ export class TunnelNetdev implements Netdev {
 
   status(): Record<string, string> {
     const route = this.currentRoute();
-    if (route === null) return {};
-    return { tunnel_egress_iface: route.iface, tunnel_egress_iface_carrier: 'up' };
+    // OVS's two keys, and (a tsovs addition) the remote the port sends to.
+    const remote: Record<string, string> =
+      this.remoteAddr === 0 ? {} : { tunnel_remote_ip: formatIpv4(this.remoteAddr) };
+    if (route === null) return remote;
+    const carrier = route.carrier === false ? 'down' : 'up';
+    return { tunnel_egress_iface: route.iface, tunnel_egress_iface_carrier: carrier, ...remote };
   }
 
   close(): void {

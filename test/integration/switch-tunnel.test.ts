@@ -91,6 +91,8 @@ describe('the seed across two hosts', { concurrency: false }, () => {
       );
       const status = await node3.vsctl('get', 'Interface', tunnel.name, 'status');
       assert.match(status, new RegExp(`tunnel_egress_iface="?${eth3.replace('.', '\\.')}"?`), status);
+      assert.match(status, /tunnel_egress_iface_carrier=up/, status);
+      assert.match(status, /tunnel_remote_ip="10\.10\.10\.2"/, status);
 
       // TCP across the tunnel with the veths' offloads on (GSO super-frames cut before encapsulation).
       if (hasBinary('iperf3')) {
