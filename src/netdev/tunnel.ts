@@ -79,7 +79,17 @@ const DESC_WORDS = 10;
 const ADDR_WORDS = 4;
 const RX_ADDR_WORDS = 9;
 
-const sockets = new Map<string, TunnelSocket>();
+/** Open sockets by key, per I/O layer (the native addon, or a test's fake). */
+const socketsByIo = new WeakMap<TunnelIo, Map<string, TunnelSocket>>();
+
+function socketsOf(io: TunnelIo): Map<string, TunnelSocket> {
+  let m = socketsByIo.get(io);
+  if (m === undefined) {
+    m = new Map();
+    socketsByIo.set(io, m);
+  }
+  return m;
+}
 
 /** One underlay socket shared by the tunnel ports of one protocol, local address and UDP port. */
 class TunnelSocket {
@@ -166,7 +176,7 @@ class TunnelSocket {
     const i = this.ports.indexOf(port);
     if (i >= 0) this.ports.splice(i, 1);
     if (this.ports.length === 0) {
-      sockets.delete(this.id);
+      socketsOf(this.io).delete(this.id);
       this.close();
     }
   }
@@ -467,6 +477,7 @@ export class TunnelNetdev implements Netdev {
     // One socket per protocol, local address and UDP port (a second UDP socket could not bind the port);
     // the first port's df_default sets the socket's DF behaviour.
     const id = `${type}|${local ?? ''}|${c.dstPort}`;
+    const sockets = socketsOf(io);
     let socket = sockets.get(id);
     if (socket === undefined) {
       try {
