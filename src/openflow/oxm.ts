@@ -1,0 +1,856 @@
+// The NXM/OXM field table and the TLV codec for matches and set-field actions.
+//
+// A match is a list of entries {field, value, mask}: `field` is Open vSwitch's field name (eth_dst,
+// ip_src, reg0, tun_id ...), `value` the field's bytes in network order, `mask` null for an exact match.
+// The list keeps the order of the wire; a layer above maps names to flow words (fieldInfo() gives each
+// field's width, maskability and prerequisites; `alias` is the other name ovs-ofctl accepts, e.g. dl_dst).
+//
+// Each field may have several headers: an NXM one (classes 0x0000/0x0001, "NXM_OF_*"/"NXM_NX_*"), a
+// standard OXM one (class 0x8000, since some OpenFlow version) and experimenter OXMs (class 0xffff plus a
+// 32-bit experimenter id). The encoder picks the header Open vSwitch picks for a version: version 0 is the
+// NXM format (Nicira flow mods and stats), 1.2+ the OXM format of that version.
+import { OFP10_VERSION, type Reader, roundUp8, type Writer } from './wire.js';
+import { NX_VENDOR_ID, OfpError, type OfpErrorName, ONF_VENDOR_ID } from './wire-errors.js';
+
+/** How a field's value is written in ovs-ofctl's syntax. */
+export type FieldFormat =
+  | 'dec'
+  | 'hex'
+  | 'ipv4'
+  | 'ipv6'
+  | 'eth'
+  | 'port'
+  | 'port32'
+  | 'frag'
+  | 'tun_flags'
+  | 'tcp_flags'
+  | 'packet_type'
+  | 'ct_state';
+
+/** A field's prerequisite, as Open vSwitch names it ('none', 'IPv4', 'TCP', 'ND solicit', ...). */
+export type FieldPrereq =
+  | 'none'
+  | 'Ethernet'
+  | 'ARP'
+  | 'VLAN VID'
+  | 'IPv4'
+  | 'IPv6'
+  | 'IPv4/IPv6'
+  | 'NSH'
+  | 'CT'
+  | 'MPLS'
+  | 'TCP'
+  | 'UDP'
+  | 'SCTP'
+  | 'ICMPv4'
+  | 'ICMPv6'
+  | 'ND'
+  | 'ND solicit'
+  | 'ND advert';
+
+/** One NXM/OXM header a field can be written with. */
+export interface OxmHeader {
+  /** e.g. 'NXM_OF_ETH_DST', 'OXM_OF_ETH_DST', 'ONFOXM_ET_TCP_FLAGS'. */
+  name: string;
+  /** oxm_class: 0x0000/0x0001 NXM, 0x8000 OpenFlow basic, 0x8001 packet registers, 0xffff experimenter. */
+  cls: number;
+  /** oxm_field (7 bits). */
+  field: number;
+  /** Experimenter id for class 0xffff, else 0. */
+  experimenter: number;
+  /** Wire version a standard OXM header belongs to from, or 0 for an extension header (usable in NXM). */
+  since: number;
+}
+
+/** What the codec knows about one field. */
+export interface FieldInfo {
+  /** Open vSwitch's name (eth_dst). */
+  name: string;
+  /** The other name ovs-ofctl accepts (dl_dst), or null. */
+  alias: string | null;
+  /** Bytes of the value on the wire (for variable-length fields, the maximum). */
+  bytes: number;
+  /** Significant bits (e.g. 12 for vlan_vid, 20 for mpls_label). */
+  bits: number;
+  maskable: boolean;
+  /** Settable by set_field / reg_load. */
+  writable: boolean;
+  /** tun_metadata0..63: any length from 1 to 124 bytes. */
+  variable: boolean;
+  prereq: FieldPrereq;
+  format: FieldFormat;
+  /** Headers in Open vSwitch's order (extension headers first, then standard ones by version). */
+  headers: OxmHeader[];
+  /** How OpenFlow 1.0's ofp10_match can express it: exact, CIDR mask, or not at all. */
+  of10: 'exact' | 'cidr' | null;
+}
+
+/** One match (or set-field) entry. */
+export interface MatchEntry {
+  field: string;
+  value: Uint8Array;
+  mask: Uint8Array | null;
+}
+
+// Rows: [name, alias, bytes, bits, flags (m maskable, w writable), prereq, format, headers, OF1.0/OF1.1].
+// Headers: NAME(field)[@version since which the standard header exists]; the class comes from the prefix.
+type Row = readonly [string, string, number, number, string, FieldPrereq, FieldFormat, string, string];
+const ROWS: readonly Row[] = [
+  ['dp_hash', '', 4, 32, 'm', 'none', 'hex', 'NXM_NX_DP_HASH(35) NXOXM_ET_DP_HASH(0)', '--'],
+  ['recirc_id', '', 4, 32, '', 'none', 'dec', 'NXM_NX_RECIRC_ID(36)', '--'],
+  ['packet_type', '', 4, 32, '', 'none', 'packet_type', 'OXM_OF_PACKET_TYPE(44)@1.5', '--'],
+  ['conj_id', '', 4, 32, '', 'none', 'dec', 'NXM_NX_CONJ_ID(37)', '--'],
+  ['tun_id', 'tunnel_id', 8, 64, 'mw', 'none', 'hex', 'NXM_NX_TUN_ID(16) OXM_OF_TUNNEL_ID(38)@1.3', '--'],
+  ['tun_src', '', 4, 32, 'mw', 'none', 'ipv4', 'NXM_NX_TUN_IPV4_SRC(31)', '--'],
+  ['tun_dst', '', 4, 32, 'mw', 'none', 'ipv4', 'NXM_NX_TUN_IPV4_DST(32)', '--'],
+  ['tun_ipv6_src', '', 16, 128, 'mw', 'none', 'ipv6', 'NXM_NX_TUN_IPV6_SRC(109)', '--'],
+  ['tun_ipv6_dst', '', 16, 128, 'mw', 'none', 'ipv6', 'NXM_NX_TUN_IPV6_DST(110)', '--'],
+  ['tun_flags', '', 2, 1, 'mw', 'none', 'tun_flags', 'NXM_NX_TUN_FLAGS(104)', '--'],
+  ['tun_ttl', '', 1, 8, '', 'none', 'dec', '', '--'],
+  ['tun_tos', '', 1, 8, '', 'none', 'dec', '', '--'],
+  ['tun_gbp_id', '', 2, 16, 'mw', 'none', 'dec', 'NXM_NX_TUN_GBP_ID(38)', '--'],
+  ['tun_gbp_flags', '', 1, 8, 'mw', 'none', 'hex', 'NXM_NX_TUN_GBP_FLAGS(39)', '--'],
+  ['tun_erspan_idx', '', 4, 20, 'mw', 'none', 'hex', 'NXOXM_ET_ERSPAN_IDX(11)', '--'],
+  ['tun_erspan_ver', '', 1, 4, 'mw', 'none', 'dec', 'NXOXM_ET_ERSPAN_VER(12)', '--'],
+  ['tun_erspan_dir', '', 1, 1, 'mw', 'none', 'dec', 'NXOXM_ET_ERSPAN_DIR(13)', '--'],
+  ['tun_erspan_hwid', '', 1, 6, 'mw', 'none', 'hex', 'NXOXM_ET_ERSPAN_HWID(14)', '--'],
+  ['tun_gtpu_flags', '', 1, 8, 'm', 'none', 'hex', 'NXOXM_ET_GTPU_FLAGS(15)', '--'],
+  ['tun_gtpu_msgtype', '', 1, 8, 'm', 'none', 'dec', 'NXOXM_ET_GTPU_MSGTYPE(16)', '--'],
+  ['metadata', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_METADATA(2)@1.2', '-b'],
+  ['in_port', '', 2, 16, 'w', 'none', 'port', 'NXM_OF_IN_PORT(0)', 'ee'],
+  ['in_port_oxm', '', 4, 32, 'w', 'none', 'port32', 'OXM_OF_IN_PORT(0)@1.2', '-e'],
+  [
+    'actset_output',
+    '',
+    4,
+    32,
+    '',
+    'none',
+    'port32',
+    'ONFOXM_ET_ACTSET_OUTPUT(43)@1.3 OXM_OF_ACTSET_OUTPUT(43)@1.5',
+    '--',
+  ],
+  ['skb_priority', '', 4, 32, '', 'none', 'hex', '', '--'],
+  ['pkt_mark', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_PKT_MARK(33)', '--'],
+  ['ct_state', '', 4, 32, 'm', 'none', 'ct_state', 'NXM_NX_CT_STATE(105)', '--'],
+  ['ct_zone', '', 2, 16, '', 'none', 'hex', 'NXM_NX_CT_ZONE(106)', '--'],
+  ['ct_mark', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_CT_MARK(107)', '--'],
+  ['ct_label', '', 16, 128, 'mw', 'none', 'hex', 'NXM_NX_CT_LABEL(108)', '--'],
+  ['ct_nw_proto', '', 1, 8, '', 'CT', 'dec', 'NXM_NX_CT_NW_PROTO(119)', '--'],
+  ['ct_nw_src', '', 4, 32, 'm', 'CT', 'ipv4', 'NXM_NX_CT_NW_SRC(120)', '--'],
+  ['ct_nw_dst', '', 4, 32, 'm', 'CT', 'ipv4', 'NXM_NX_CT_NW_DST(121)', '--'],
+  ['ct_ipv6_src', '', 16, 128, 'm', 'CT', 'ipv6', 'NXM_NX_CT_IPV6_SRC(122)', '--'],
+  ['ct_ipv6_dst', '', 16, 128, 'm', 'CT', 'ipv6', 'NXM_NX_CT_IPV6_DST(123)', '--'],
+  ['ct_tp_src', '', 2, 16, 'm', 'CT', 'dec', 'NXM_NX_CT_TP_SRC(124)', '--'],
+  ['ct_tp_dst', '', 2, 16, 'm', 'CT', 'dec', 'NXM_NX_CT_TP_DST(125)', '--'],
+  ['reg0', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG0(0)', '--'],
+  ['reg1', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG1(1)', '--'],
+  ['reg2', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG2(2)', '--'],
+  ['reg3', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG3(3)', '--'],
+  ['reg4', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG4(4)', '--'],
+  ['reg5', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG5(5)', '--'],
+  ['reg6', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG6(6)', '--'],
+  ['reg7', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG7(7)', '--'],
+  ['reg8', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG8(8)', '--'],
+  ['reg9', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG9(9)', '--'],
+  ['reg10', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG10(10)', '--'],
+  ['reg11', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG11(11)', '--'],
+  ['reg12', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG12(12)', '--'],
+  ['reg13', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG13(13)', '--'],
+  ['reg14', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG14(14)', '--'],
+  ['reg15', '', 4, 32, 'mw', 'none', 'hex', 'NXM_NX_REG15(15)', '--'],
+  ['xreg0', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG0(0)@1.3', '--'],
+  ['xreg1', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG1(1)@1.3', '--'],
+  ['xreg2', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG2(2)@1.3', '--'],
+  ['xreg3', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG3(3)@1.3', '--'],
+  ['xreg4', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG4(4)@1.3', '--'],
+  ['xreg5', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG5(5)@1.3', '--'],
+  ['xreg6', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG6(6)@1.3', '--'],
+  ['xreg7', '', 8, 64, 'mw', 'none', 'hex', 'OXM_OF_PKT_REG7(7)@1.3', '--'],
+  ['xxreg0', '', 16, 128, 'mw', 'none', 'hex', 'NXM_NX_XXREG0(111)', '--'],
+  ['xxreg1', '', 16, 128, 'mw', 'none', 'hex', 'NXM_NX_XXREG1(112)', '--'],
+  ['xxreg2', '', 16, 128, 'mw', 'none', 'hex', 'NXM_NX_XXREG2(113)', '--'],
+  ['xxreg3', '', 16, 128, 'mw', 'none', 'hex', 'NXM_NX_XXREG3(114)', '--'],
+  ['eth_src', 'dl_src', 6, 48, 'mw', 'Ethernet', 'eth', 'NXM_OF_ETH_SRC(2) OXM_OF_ETH_SRC(4)@1.2', 'eb'],
+  ['eth_dst', 'dl_dst', 6, 48, 'mw', 'Ethernet', 'eth', 'NXM_OF_ETH_DST(1) OXM_OF_ETH_DST(3)@1.2', 'eb'],
+  ['eth_type', 'dl_type', 2, 16, '', 'Ethernet', 'hex', 'NXM_OF_ETH_TYPE(3) OXM_OF_ETH_TYPE(5)@1.2', 'ee'],
+  ['vlan_tci', '', 2, 16, 'mw', 'Ethernet', 'hex', 'NXM_OF_VLAN_TCI(4)', 'ee'],
+  ['dl_vlan', '', 2, 12, 'w', 'Ethernet', 'dec', '', 'ee'],
+  ['vlan_vid', '', 2, 12, 'mw', 'Ethernet', 'dec', 'OXM_OF_VLAN_VID(6)@1.2', 'ee'],
+  ['dl_vlan_pcp', '', 1, 3, 'w', 'Ethernet', 'dec', '', 'ee'],
+  ['vlan_pcp', '', 1, 3, 'w', 'VLAN VID', 'dec', 'OXM_OF_VLAN_PCP(7)@1.2', 'ee'],
+  ['mpls_label', '', 4, 20, 'w', 'MPLS', 'dec', 'OXM_OF_MPLS_LABEL(34)@1.2', '-e'],
+  ['mpls_tc', '', 1, 3, 'w', 'MPLS', 'dec', 'OXM_OF_MPLS_TC(35)@1.2', '-e'],
+  ['mpls_bos', '', 1, 1, '', 'MPLS', 'dec', 'OXM_OF_MPLS_BOS(36)@1.3', '--'],
+  ['mpls_ttl', '', 1, 8, 'w', 'MPLS', 'dec', 'NXM_NX_MPLS_TTL(30)', '--'],
+  ['ip_src', 'nw_src', 4, 32, 'mw', 'IPv4', 'ipv4', 'NXM_OF_IP_SRC(7) OXM_OF_IPV4_SRC(11)@1.2', 'cb'],
+  ['ip_dst', 'nw_dst', 4, 32, 'mw', 'IPv4', 'ipv4', 'NXM_OF_IP_DST(8) OXM_OF_IPV4_DST(12)@1.2', 'cb'],
+  ['ipv6_src', '', 16, 128, 'mw', 'IPv6', 'ipv6', 'NXM_NX_IPV6_SRC(19) OXM_OF_IPV6_SRC(26)@1.2', '--'],
+  ['ipv6_dst', '', 16, 128, 'mw', 'IPv6', 'ipv6', 'NXM_NX_IPV6_DST(20) OXM_OF_IPV6_DST(27)@1.2', '--'],
+  ['ipv6_label', '', 4, 20, 'mw', 'IPv6', 'hex', 'NXM_NX_IPV6_LABEL(27) OXM_OF_IPV6_FLABEL(28)@1.2', '--'],
+  ['nw_proto', 'ip_proto', 1, 8, '', 'IPv4/IPv6', 'dec', 'NXM_OF_IP_PROTO(6) OXM_OF_IP_PROTO(10)@1.2', 'ee'],
+  ['nw_tos', '', 1, 8, 'w', 'IPv4/IPv6', 'dec', 'NXM_OF_IP_TOS(5)', 'ee'],
+  ['ip_dscp', '', 1, 6, 'w', 'IPv4/IPv6', 'dec', 'OXM_OF_IP_DSCP(8)@1.2', 'ee'],
+  ['nw_ecn', 'ip_ecn', 1, 2, 'w', 'IPv4/IPv6', 'dec', 'NXM_NX_IP_ECN(28) OXM_OF_IP_ECN(9)@1.2', '-e'],
+  ['nw_ttl', '', 1, 8, 'w', 'IPv4/IPv6', 'dec', 'NXM_NX_IP_TTL(29)', '--'],
+  ['ip_frag', 'nw_frag', 1, 2, 'm', 'IPv4/IPv6', 'frag', 'NXM_NX_IP_FRAG(26)', '--'],
+  ['arp_op', '', 2, 16, 'w', 'ARP', 'dec', 'NXM_OF_ARP_OP(15) OXM_OF_ARP_OP(21)@1.2', 'ee'],
+  ['arp_spa', '', 4, 32, 'mw', 'ARP', 'ipv4', 'NXM_OF_ARP_SPA(16) OXM_OF_ARP_SPA(22)@1.2', 'cb'],
+  ['arp_tpa', '', 4, 32, 'mw', 'ARP', 'ipv4', 'NXM_OF_ARP_TPA(17) OXM_OF_ARP_TPA(23)@1.2', 'cb'],
+  ['arp_sha', '', 6, 48, 'mw', 'ARP', 'eth', 'NXM_NX_ARP_SHA(17) OXM_OF_ARP_SHA(24)@1.2', '--'],
+  ['arp_tha', '', 6, 48, 'mw', 'ARP', 'eth', 'NXM_NX_ARP_THA(18) OXM_OF_ARP_THA(25)@1.2', '--'],
+  ['tcp_src', 'tp_src', 2, 16, 'mw', 'TCP', 'dec', 'NXM_OF_TCP_SRC(9) OXM_OF_TCP_SRC(13)@1.2', 'ee'],
+  ['tcp_dst', 'tp_dst', 2, 16, 'mw', 'TCP', 'dec', 'NXM_OF_TCP_DST(10) OXM_OF_TCP_DST(14)@1.2', 'ee'],
+  [
+    'tcp_flags',
+    '',
+    2,
+    12,
+    'm',
+    'TCP',
+    'tcp_flags',
+    'NXM_NX_TCP_FLAGS(34) ONFOXM_ET_TCP_FLAGS(42)@1.3 OXM_OF_TCP_FLAGS(42)@1.5',
+    '--',
+  ],
+  ['udp_src', '', 2, 16, 'mw', 'UDP', 'dec', 'NXM_OF_UDP_SRC(11) OXM_OF_UDP_SRC(15)@1.2', 'ee'],
+  ['udp_dst', '', 2, 16, 'mw', 'UDP', 'dec', 'NXM_OF_UDP_DST(12) OXM_OF_UDP_DST(16)@1.2', 'ee'],
+  ['sctp_src', '', 2, 16, 'mw', 'SCTP', 'dec', 'OXM_OF_SCTP_SRC(17)@1.2', '-e'],
+  ['sctp_dst', '', 2, 16, 'mw', 'SCTP', 'dec', 'OXM_OF_SCTP_DST(18)@1.2', '-e'],
+  ['icmp_type', '', 1, 8, 'w', 'ICMPv4', 'dec', 'NXM_OF_ICMP_TYPE(13) OXM_OF_ICMPV4_TYPE(19)@1.2', 'ee'],
+  ['icmp_code', '', 1, 8, 'w', 'ICMPv4', 'dec', 'NXM_OF_ICMP_CODE(14) OXM_OF_ICMPV4_CODE(20)@1.2', 'ee'],
+  ['icmpv6_type', '', 1, 8, 'w', 'ICMPv6', 'dec', 'NXM_NX_ICMPV6_TYPE(21) OXM_OF_ICMPV6_TYPE(29)@1.2', '--'],
+  ['icmpv6_code', '', 1, 8, 'w', 'ICMPv6', 'dec', 'NXM_NX_ICMPV6_CODE(22) OXM_OF_ICMPV6_CODE(30)@1.2', '--'],
+  ['nd_target', '', 16, 128, 'mw', 'ND', 'ipv6', 'NXM_NX_ND_TARGET(23) OXM_OF_IPV6_ND_TARGET(31)@1.2', '--'],
+  ['nd_sll', '', 6, 48, 'mw', 'ND solicit', 'eth', 'NXM_NX_ND_SLL(24) OXM_OF_IPV6_ND_SLL(32)@1.2', '--'],
+  ['nd_tll', '', 6, 48, 'mw', 'ND advert', 'eth', 'NXM_NX_ND_TLL(25) OXM_OF_IPV6_ND_TLL(33)@1.2', '--'],
+  ['nd_reserved', '', 4, 32, 'w', 'ND', 'dec', 'ERICOXM_OF_ICMPV6_ND_RESERVED(1)', '--'],
+  ['nd_options_type', '', 1, 8, 'w', 'ND', 'dec', 'ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE(2)', '--'],
+  ['nsh_flags', '', 1, 8, 'mw', 'NSH', 'dec', 'NXOXM_NSH_FLAGS(1)', '--'],
+  ['nsh_mdtype', '', 1, 8, '', 'NSH', 'dec', 'NXOXM_NSH_MDTYPE(2)', '--'],
+  ['nsh_np', '', 1, 8, '', 'NSH', 'dec', 'NXOXM_NSH_NP(3)', '--'],
+  ['nsh_spi', 'nsp', 4, 24, 'w', 'NSH', 'hex', 'NXOXM_NSH_SPI(4)', '--'],
+  ['nsh_si', 'nsi', 1, 8, 'w', 'NSH', 'dec', 'NXOXM_NSH_SI(5)', '--'],
+  ['nsh_c1', 'nshc1', 4, 32, 'mw', 'NSH', 'hex', 'NXOXM_NSH_C1(6)', '--'],
+  ['nsh_c2', 'nshc2', 4, 32, 'mw', 'NSH', 'hex', 'NXOXM_NSH_C2(7)', '--'],
+  ['nsh_c3', 'nshc3', 4, 32, 'mw', 'NSH', 'hex', 'NXOXM_NSH_C3(8)', '--'],
+  ['nsh_c4', 'nshc4', 4, 32, 'mw', 'NSH', 'hex', 'NXOXM_NSH_C4(9)', '--'],
+  ['nsh_ttl', '', 1, 8, 'w', 'NSH', 'dec', 'NXOXM_NSH_TTL(10)', '--'],
+];
+
+/** Header-name prefixes and the (class, experimenter) they stand for; the longest prefix wins. */
+const CLASSES: readonly [string, number, number][] = [
+  ['NXM_OF_', 0x0000, 0],
+  ['NXM_NX_', 0x0001, 0],
+  ['NXOXM_NSH_', 0xffff, 0x005ad650],
+  ['OXM_OF_', 0x8000, 0],
+  ['OXM_OF_PKT_REG', 0x8001, 0],
+  ['ONFOXM_ET_', 0xffff, ONF_VENDOR_ID],
+  ['ERICOXM_OF_', 0x1000, 0],
+  ['NXOXM_ET_', 0xffff, NX_VENDOR_ID],
+];
+
+/** The experimenter OXM class. */
+export const OXM_CLASS_EXPERIMENTER = 0xffff;
+/** The number of tun_metadata fields. */
+export const TUN_METADATA_COUNT = 64;
+
+function parseHeader(spec: string): OxmHeader {
+  const m = /^([A-Z0-9_]+)\((\d+)\)(?:@1\.(\d))?$/.exec(spec);
+  if (!m) throw new Error(`bad header spec ${spec}`);
+  let best: readonly [string, number, number] | undefined;
+  for (const c of CLASSES) if (m[1].startsWith(c[0]) && (!best || c[0].length > best[0].length)) best = c;
+  if (!best) throw new Error(`no class for ${spec}`);
+  return {
+    name: m[1],
+    cls: best[1],
+    field: Number.parseInt(m[2], 10),
+    experimenter: best[2],
+    since: m[3] === undefined ? 0 : Number.parseInt(m[3], 10) + 1,
+  };
+}
+
+function rowToInfo(row: Row): FieldInfo {
+  const [name, alias, bytes, bits, flags, prereq, format, headers, of] = row;
+  const hs = headers === '' ? [] : headers.split(' ').map(parseHeader);
+  hs.sort((a, b) => a.since - b.since);
+  return {
+    name,
+    alias: alias === '' ? null : alias,
+    bytes,
+    bits,
+    maskable: flags.includes('m'),
+    writable: flags.includes('w'),
+    variable: false,
+    prereq,
+    format,
+    headers: hs,
+    of10: of[0] === 'e' ? 'exact' : of[0] === 'c' ? 'cidr' : null,
+  };
+}
+
+const FIELDS: FieldInfo[] = [];
+for (const row of ROWS) {
+  FIELDS.push(rowToInfo(row));
+  if (row[0] === 'tun_gtpu_msgtype') {
+    for (let i = 0; i < TUN_METADATA_COUNT; i++) {
+      FIELDS.push({
+        name: `tun_metadata${i}`,
+        alias: null,
+        bytes: 124,
+        bits: 992,
+        maskable: true,
+        writable: true,
+        variable: true,
+        prereq: 'none',
+        format: 'hex',
+        headers: [{ name: `NXM_NX_TUN_METADATA${i}`, cls: 0x0001, field: 40 + i, experimenter: 0, since: 0 }],
+        of10: null,
+      });
+    }
+  }
+}
+
+const BY_NAME = new Map<string, FieldInfo>();
+const BY_HEADER = new Map<string, FieldInfo>();
+const HEADER_BY_NAME = new Map<string, OxmHeader>();
+
+function headerKey(cls: number, field: number, experimenter: number): string {
+  return `${cls}:${field}:${experimenter >>> 0}`;
+}
+
+for (const f of FIELDS) {
+  BY_NAME.set(f.name, f);
+  for (const h of f.headers) {
+    BY_HEADER.set(headerKey(h.cls, h.field, h.experimenter), f);
+    HEADER_BY_NAME.set(h.name, h);
+  }
+}
+for (const f of FIELDS) if (f.alias && !BY_NAME.has(f.alias)) BY_NAME.set(f.alias, f);
+
+/** Every field, in Open vSwitch's order. */
+export const ALL_FIELDS: readonly FieldInfo[] = FIELDS;
+
+/** A field by its Open vSwitch name or its alias (eth_dst or dl_dst); undefined if unknown. */
+export function fieldInfo(name: string): FieldInfo | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The Open vSwitch name for an ovs-ofctl name (dl_dst -> eth_dst, nw_src -> ip_src); undefined if unknown. */
+export function canonicalFieldName(name: string): string | undefined {
+  return BY_NAME.get(name)?.name;
+}
+
+/** The alternative name ovs-ofctl accepts for a field (eth_dst -> dl_dst), or null. */
+export function ofctlAlias(name: string): string | null {
+  return BY_NAME.get(name)?.alias ?? null;
+}
+
+/** The field an NXM/OXM header names (class, field, experimenter), or undefined. */
+export function fieldByHeader(cls: number, field: number, experimenter = 0): FieldInfo | undefined {
+  return BY_HEADER.get(headerKey(cls, field, cls === OXM_CLASS_EXPERIMENTER ? experimenter : 0));
+}
+
+/** An NXM/OXM header by its name (NXM_OF_ETH_DST), or undefined. */
+export function headerByName(name: string): OxmHeader | undefined {
+  return HEADER_BY_NAME.get(name);
+}
+
+/**
+ * The header Open vSwitch writes `field` with in `version` (0 = NXM format): the last header (in table
+ * order) that belongs to that version or earlier, else the first. Null if the field has none.
+ */
+export function headerFor(field: FieldInfo, version: number): OxmHeader | null {
+  let chosen: OxmHeader | null = null;
+  for (const h of field.headers) if (!chosen || version >= h.since) chosen = h;
+  return chosen;
+}
+
+/** Payload bytes of a header's value (excluding the experimenter id), given the raw oxm_length. */
+function experimenterLen(cls: number): number {
+  return cls === OXM_CLASS_EXPERIMENTER ? 4 : 0;
+}
+
+/** Where a TLV list is decoded: a match (errors OFPBMC_*), or a set-field / learn action (errors OFPBAC_*). */
+export type OxmContext = 'match' | 'action';
+
+/** Decoding options. */
+export interface OxmDecodeOptions {
+  /** Accept the NXM_NX_COOKIE pseudo-field (Nicira flow mods and flow stats requests). */
+  allowCookie?: boolean;
+  /** Check prerequisites and duplicates as Open vSwitch's strict decoding does (flow mods, requests). */
+  strict?: boolean;
+}
+
+/** A decoded NXM/OXM list, with the cookie pseudo-field when allowed and present. */
+export interface DecodedTlvs {
+  entries: MatchEntry[];
+  cookie: { value: bigint; mask: bigint | null } | null;
+}
+
+/** NXM_NX_COOKIE: class 1, field 30, 8 bytes. */
+const NXM_NX_COOKIE_FIELD = 30;
+
+function isAll(b: Uint8Array, v: number): boolean {
+  for (const x of b) if (x !== v) return false;
+  return true;
+}
+
+function be(value: Uint8Array): number {
+  let v = 0;
+  for (const x of value) v = v * 256 + x;
+  return v;
+}
+
+/** Value checks Open vSwitch makes (mf_is_value_valid): the bits a field may not have set. */
+export function isValueValid(field: FieldInfo, value: Uint8Array): boolean {
+  const v = value.length <= 4 ? be(value) : 0;
+  switch (field.name) {
+    case 'in_port_oxm':
+    case 'actset_output':
+      return v < 0xff00 || v >= 0xffffff00;
+    case 'nw_tos':
+      return (v & ~0xfc) === 0;
+    case 'ip_dscp':
+      return v <= 0x3f;
+    case 'nw_ecn':
+    case 'ip_frag':
+      return v <= 3;
+    case 'tcp_flags':
+      return v <= 0x0fff;
+    case 'arp_op':
+      return v <= 0xff;
+    case 'dl_vlan':
+      return v <= 0x0fff;
+    case 'vlan_vid':
+      return v <= 0x1fff;
+    case 'dl_vlan_pcp':
+    case 'vlan_pcp':
+    case 'mpls_tc':
+      return v <= 7;
+    case 'ipv6_label':
+    case 'mpls_label':
+      return v <= 0xfffff;
+    case 'mpls_bos':
+    case 'tun_flags':
+      return v <= 1;
+    case 'ct_state':
+      return v <= 0xff;
+    case 'nsh_ttl':
+      return v <= 63;
+    case 'nsh_mdtype':
+      return v === 1 || v === 2;
+    case 'nsh_spi':
+      return v <= 0xffffff;
+    default:
+      return true;
+  }
+}
+
+/** One raw TLV header. */
+interface TlvHeader {
+  cls: number;
+  field: number;
+  hasMask: boolean;
+  experimenter: number;
+  /** Bytes of value (+ mask) after the header. */
+  payloadLen: number;
+}
+
+/** Reads one TLV header; `badLen` is thrown when it is truncated or inconsistent. */
+function readTlvHeader(r: Reader, badLen: OfpErrorName): TlvHeader {
+  if (r.left < 4) throw new OfpError(badLen, `partial (${r.left}-byte) OXM entry`);
+  const h = r.u32();
+  const cls = h >>> 16;
+  const field = (h >>> 9) & 0x7f;
+  const hasMask = ((h >>> 8) & 1) === 1;
+  const length = h & 0xff;
+  let experimenter = 0;
+  if (cls === OXM_CLASS_EXPERIMENTER) {
+    if (r.left < 4) throw new OfpError(badLen, 'partial experimenter OXM header');
+    if (length < 4)
+      throw new OfpError(badLen, `experimenter OXM header with length ${length} (minimum is 4)`);
+    experimenter = r.u32();
+  }
+  return { cls, field, hasMask, experimenter, payloadLen: length - experimenterLen(cls) };
+}
+
+/** The field a header names when its length fits the field (any length 1..124 for tun_metadata). */
+function fieldOfHeader(h: TlvHeader): FieldInfo | undefined {
+  const info = fieldByHeader(h.cls, h.field, h.experimenter);
+  if (!info) return undefined;
+  if (h.hasMask && h.payloadLen % 2 !== 0) return undefined;
+  const width = h.hasMask ? h.payloadLen / 2 : h.payloadLen;
+  if (info.variable ? width < 1 || width > info.bytes : width !== info.bytes) return undefined;
+  return info;
+}
+
+function describeHeader(h: TlvHeader): string {
+  const exp = h.cls === OXM_CLASS_EXPERIMENTER ? ` experimenter 0x${h.experimenter.toString(16)}` : '';
+  return `class 0x${h.cls.toString(16)} field ${h.field}${exp} hasmask ${h.hasMask ? 1 : 0} length ${h.payloadLen}`;
+}
+
+/**
+ * Decodes `len` bytes of NXM/OXM entries (no padding) at the reader's position. Errors are those Open
+ * vSwitch answers with: OFPBMC_BAD_LEN (truncated), OFPBMC_BAD_FIELD (unknown header or wrong length),
+ * OFPBMC_BAD_WILDCARDS (value bits outside the mask), OFPBMC_BAD_MASK, OFPBMC_BAD_VALUE, and in strict
+ * mode OFPBMC_DUP_FIELD and OFPBMC_BAD_PREREQ.
+ */
+export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}): DecodedTlvs {
+  const sub = r.sub(len, 'OFPBMC_BAD_LEN', 'nx_match');
+  const entries: MatchEntry[] = [];
+  let cookie: DecodedTlvs['cookie'] = null;
+  const seen = new Set<string>();
+  while (sub.left > 0) {
+    const h = readTlvHeader(sub, 'OFPBMC_BAD_LEN');
+    if (sub.left < h.payloadLen) {
+      throw new OfpError(
+        'OFPBMC_BAD_LEN',
+        `OXM entry calls for ${h.payloadLen}-byte payload, ${sub.left} remain`,
+      );
+    }
+    const isCookie =
+      h.cls === 0x0001 && h.field === NXM_NX_COOKIE_FIELD && h.payloadLen === (h.hasMask ? 16 : 8);
+    if (isCookie && opts.allowCookie) {
+      const value = sub.u64();
+      const mask = h.hasMask ? sub.u64() : null;
+      if (mask !== null && (value & ~mask) !== 0n) {
+        throw new OfpError('OFPBMC_BAD_WILDCARDS', 'cookie has bits outside its mask');
+      }
+      if (cookie) throw new OfpError('OFPBMC_DUP_FIELD', 'cookie appears twice');
+      cookie = { value, mask };
+      continue;
+    }
+    const info = fieldOfHeader(h);
+    if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown OXM field (${describeHeader(h)})`);
+    const width = h.hasMask ? h.payloadLen / 2 : h.payloadLen;
+    const value = sub.bytes(width);
+    const mask = h.hasMask ? sub.bytes(width) : null;
+    if (mask) {
+      for (let i = 0; i < width; i++) {
+        if (value[i] & ~mask[i]) {
+          throw new OfpError(
+            'OFPBMC_BAD_WILDCARDS',
+            `${info.name}: value has 1-bits where the mask has 0-bits`,
+          );
+        }
+      }
+      if (!info.maskable && !isAll(mask, 0) && !isAll(mask, 0xff)) {
+        throw new OfpError('OFPBMC_BAD_MASK', `${info.name} cannot be matched with a mask`);
+      }
+    }
+    if (!info.variable && !isValueValid(info, value)) {
+      throw new OfpError('OFPBMC_BAD_VALUE', `${info.name}: value out of range`);
+    }
+    if (opts.strict) {
+      if (seen.has(info.name)) throw new OfpError('OFPBMC_DUP_FIELD', `${info.name} appears twice`);
+      if (!prereqsMet(info, entries)) {
+        throw new OfpError('OFPBMC_BAD_PREREQ', `${info.name} requires ${info.prereq} earlier in the match`);
+      }
+    }
+    seen.add(info.name);
+    entries.push({ field: info.name, value, mask });
+  }
+  return { entries, cookie };
+}
+
+/** The exact value of `name` in the entries so far, as a number (masked or absent: undefined). */
+function exactValue(entries: readonly MatchEntry[], name: string): number | undefined {
+  for (const e of entries) {
+    if (e.field === name && (e.mask === null || isAll(e.mask, 0xff))) return be(e.value);
+  }
+  return undefined;
+}
+
+function maskedValue(
+  entries: readonly MatchEntry[],
+  name: string,
+): { value: number; mask: number } | undefined {
+  for (const e of entries)
+    if (e.field === name) return { value: be(e.value), mask: e.mask ? be(e.mask) : -1 };
+  return undefined;
+}
+
+const ETH_TYPE_IP = 0x0800;
+const ETH_TYPE_IPV6 = 0x86dd;
+const ETH_TYPE_ARP = 0x0806;
+const ETH_TYPE_RARP = 0x8035;
+const ETH_TYPE_NSH = 0x894f;
+
+/**
+ * True when the entries before a field satisfy its prerequisite, as Open vSwitch's strict decoding checks
+ * it (the prerequisite fields must come first: eth_type=0x0800 before ip_src, nw_proto=6 before tcp_src).
+ */
+export function prereqsMet(field: FieldInfo, before: readonly MatchEntry[]): boolean {
+  const dlType = exactValue(before, 'eth_type') ?? 0;
+  const proto = exactValue(before, 'nw_proto') ?? 0;
+  const ip = dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6;
+  const packetType = exactValue(before, 'packet_type');
+  switch (field.prereq) {
+    case 'none':
+      return true;
+    case 'Ethernet':
+      return packetType === undefined || packetType === 0;
+    case 'ARP':
+      return dlType === ETH_TYPE_ARP || dlType === ETH_TYPE_RARP;
+    case 'IPv4':
+      return dlType === ETH_TYPE_IP;
+    case 'IPv6':
+      return dlType === ETH_TYPE_IPV6;
+    case 'IPv4/IPv6':
+      return ip;
+    case 'VLAN VID': {
+      // OFPVID_PRESENT in vlan_vid and the CFI bit in vlan_tci are the same bit.
+      const tag = maskedValue(before, 'vlan_vid') ?? maskedValue(before, 'vlan_tci');
+      return tag !== undefined && (tag.value & 0x1000) !== 0;
+    }
+    case 'MPLS':
+      return dlType === 0x8847 || dlType === 0x8848;
+    case 'NSH':
+      return dlType === ETH_TYPE_NSH;
+    case 'CT': {
+      const st = maskedValue(before, 'ct_state');
+      // Tracked (0x20) and not invalid (0x10).
+      return st !== undefined && (st.value & 0x20) !== 0 && (st.value & 0x10) === 0;
+    }
+    case 'TCP':
+      return ip && proto === 6;
+    case 'UDP':
+      return ip && proto === 17;
+    case 'SCTP':
+      return ip && proto === 132;
+    case 'ICMPv4':
+      return dlType === ETH_TYPE_IP && proto === 1;
+    case 'ICMPv6':
+      return dlType === ETH_TYPE_IPV6 && proto === 58;
+    case 'ND':
+    case 'ND solicit':
+    case 'ND advert': {
+      if (!(dlType === ETH_TYPE_IPV6 && proto === 58)) return false;
+      const type = exactValue(before, 'icmpv6_type') ?? 0;
+      const code = exactValue(before, 'icmpv6_code') ?? 0;
+      if (code !== 0) return false;
+      if (field.prereq === 'ND solicit') return type === 135;
+      if (field.prereq === 'ND advert') return type === 136;
+      return type === 135 || type === 136;
+    }
+  }
+}
+
+/** Throws OFPBMC_BAD_FIELD / OFPBMC_BAD_LEN if an entry cannot be written (unknown field, wrong size). */
+function checkEntry(e: MatchEntry): FieldInfo {
+  const info = fieldInfo(e.field);
+  if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown field ${e.field}`);
+  const ok = info.variable
+    ? e.value.length >= 1 && e.value.length <= info.bytes
+    : e.value.length === info.bytes;
+  if (!ok || (e.mask && e.mask.length !== e.value.length)) {
+    throw new OfpError('OFPBMC_BAD_LEN', `${info.name} takes ${info.bytes} bytes, got ${e.value.length}`);
+  }
+  return info;
+}
+
+/** Writes one TLV header for `info` with a `width`-byte value (doubled when masked). */
+function writeTlvHeader(w: Writer, h: OxmHeader, masked: boolean, width: number): void {
+  const payload = (masked ? 2 * width : width) + experimenterLen(h.cls);
+  w.u32(((h.cls << 16) | (h.field << 9) | (masked ? 0x100 : 0) | payload) >>> 0);
+  if (h.cls === OXM_CLASS_EXPERIMENTER) w.u32(h.experimenter);
+}
+
+/**
+ * Writes entries as NXM/OXM TLVs (no padding) with the headers Open vSwitch uses in `version` (0 = NXM).
+ * A cookie (Nicira flow mods and stats requests) goes last, as Open vSwitch puts it. Returns bytes written.
+ */
+export function encodeTlvs(
+  w: Writer,
+  entries: readonly MatchEntry[],
+  version: number,
+  cookie: DecodedTlvs['cookie'] = null,
+): number {
+  const start = w.len;
+  for (const e of entries) {
+    const info = checkEntry(e);
+    const h = headerFor(info, version);
+    if (!h) throw new OfpError('OFPBMC_BAD_FIELD', `${info.name} has no NXM or OXM header`);
+    writeTlvHeader(w, h, e.mask !== null, e.value.length);
+    w.bytes(e.value);
+    if (e.mask) w.bytes(e.mask);
+  }
+  if (cookie) {
+    w.u32(
+      ((0x0001 << 16) |
+        (NXM_NX_COOKIE_FIELD << 9) |
+        (cookie.mask !== null ? 0x100 : 0) |
+        (cookie.mask !== null ? 16 : 8)) >>>
+        0,
+    );
+    w.u64(cookie.mask !== null ? cookie.value & cookie.mask : cookie.value);
+    if (cookie.mask !== null) w.u64(cookie.mask);
+  }
+  return w.len - start;
+}
+
+/**
+ * Decodes an nx_match of `matchLen` bytes followed by padding to a multiple of 8 (Nicira flow mods, flow
+ * stats, flow removed, packet in).
+ */
+export function decodeNxMatch(r: Reader, matchLen: number, opts: OxmDecodeOptions = {}): DecodedTlvs {
+  const padded = roundUp8(matchLen);
+  if (r.left < padded) {
+    throw new OfpError(
+      'OFPBMC_BAD_LEN',
+      `nx_match length ${matchLen}, rounded up to ${padded}, exceeds ${r.left}`,
+    );
+  }
+  const out = decodeTlvs(r, matchLen, opts);
+  r.skip(padded - matchLen);
+  return out;
+}
+
+/** Writes an nx_match (NXM headers) plus padding to 8; returns match_len (without padding). */
+export function encodeNxMatch(
+  w: Writer,
+  entries: readonly MatchEntry[],
+  cookie: DecodedTlvs['cookie'] = null,
+): number {
+  const n = encodeTlvs(w, entries, 0, cookie);
+  w.zeros(roundUp8(n) - n);
+  return n;
+}
+
+/** OFPMT_OXM. */
+export const OFPMT_OXM = 1;
+/** OFPMT_STANDARD (OpenFlow 1.1's fixed ofp11_match). */
+export const OFPMT_STANDARD = 0;
+
+/**
+ * Decodes an OpenFlow 1.2+ struct ofp11_match_header (type OFPMT_OXM, length) with its OXM entries and
+ * padding to a multiple of 8. OFPBMC_BAD_TYPE for another match type, OFPBMC_BAD_LEN for a bad length.
+ */
+export function decodeOxmMatch(r: Reader, opts: OxmDecodeOptions = {}): MatchEntry[] {
+  if (r.left < 4) throw new OfpError('OFPBMC_BAD_LEN', 'truncated ofp_match header');
+  const type = r.peek16(0);
+  const length = r.peek16(2);
+  if (length < 4) throw new OfpError('OFPBMC_BAD_LEN', `ofp_match length ${length} below 4`);
+  if (type !== OFPMT_OXM) throw new OfpError('OFPBMC_BAD_TYPE', `ofp_match type ${type} is not OFPMT_OXM`);
+  const padded = roundUp8(length);
+  if (r.left < padded) throw new OfpError('OFPBMC_BAD_LEN', `ofp_match length ${length} exceeds the message`);
+  r.skip(4);
+  const { entries } = decodeTlvs(r, length - 4, { ...opts, allowCookie: false });
+  r.skip(padded - length);
+  return entries;
+}
+
+/** Writes struct ofp11_match_header + OXM entries (headers for `version`) + padding; returns its length. */
+export function encodeOxmMatch(w: Writer, entries: readonly MatchEntry[], version: number): number {
+  const start = w.len;
+  w.u16(OFPMT_OXM).u16(0);
+  encodeTlvs(w, entries, Math.max(version, OFP10_VERSION + 2));
+  const length = w.len - start;
+  w.set16(start + 2, length);
+  w.zeros(roundUp8(length) - length);
+  return length;
+}
+
+/**
+ * Decodes one TLV used as an action argument (OFPAT_SET_FIELD, learn specs): a header, a value and, when
+ * `allowMask`, a mask. Errors use the action space (OFPBAC_BAD_SET_TYPE, OFPBAC_BAD_SET_LEN,
+ * OFPBAC_BAD_SET_ARGUMENT) as Open vSwitch does.
+ */
+export function decodeActionTlv(r: Reader, allowMask: boolean): MatchEntry {
+  // As nx_pull_entry in an action: header and length faults are OFPBMC_BAD_LEN, like in a match.
+  const h = readTlvHeader(r, 'OFPBMC_BAD_LEN');
+  const known = fieldByHeader(h.cls, h.field, h.experimenter);
+  if (!known) {
+    // Open vSwitch's lookup reports a length mismatch against whatever shares the hash bucket, so in
+    // practice an unknown header with a nonzero length is OFPBAC_BAD_SET_LEN.
+    const code = h.payloadLen > 0 ? 'OFPBAC_BAD_SET_LEN' : 'OFPBAC_BAD_SET_TYPE';
+    throw new OfpError(code, `unknown field in set_field (${describeHeader(h)})`);
+  }
+  const info = fieldOfHeader(h);
+  if (!info) throw new OfpError('OFPBAC_BAD_SET_LEN', `${known.name} with payload of ${h.payloadLen} bytes`);
+  if (r.left < h.payloadLen) throw new OfpError('OFPBMC_BAD_LEN', `${info.name}: truncated value`);
+  const width = h.hasMask ? h.payloadLen / 2 : h.payloadLen;
+  const value = r.bytes(width);
+  const mask = h.hasMask ? r.bytes(width) : null;
+  if (mask) {
+    for (let i = 0; i < width; i++) {
+      if (value[i] & ~mask[i]) throw new OfpError('OFPBMC_BAD_WILDCARDS', `${info.name}: value outside mask`);
+    }
+  }
+  if (h.hasMask && !allowMask) throw new OfpError('OFPBAC_BAD_SET_MASK', `${info.name}: masked set_field`);
+  return { field: info.name, value, mask };
+}
+
+/** Writes one TLV (header for `version`, value, mask if any); returns bytes written. */
+export function encodeActionTlv(w: Writer, e: MatchEntry, version: number): number {
+  const start = w.len;
+  const info = fieldInfo(e.field);
+  if (!info) throw new OfpError('OFPBAC_BAD_SET_TYPE', `unknown field ${e.field}`);
+  const h = headerFor(info, version);
+  if (!h) throw new OfpError('OFPBAC_BAD_SET_TYPE', `${info.name} has no NXM or OXM header`);
+  writeTlvHeader(w, h, e.mask !== null, e.value.length);
+  w.bytes(e.value);
+  if (e.mask) w.bytes(e.mask);
+  return w.len - start;
+}
+
+/** A bare NXM/OXM header naming a field (as in reg_move, output_reg, learn), decoded from 32 or 64 bits. */
+export interface FieldRef {
+  field: string;
+  /** hasmask bit of the header. */
+  masked: boolean;
+}
+
+/**
+ * Reads a bare header that actions carry after their fixed part (reg_move, stack, output_reg2 ...), as
+ * Open vSwitch's nx_pull_header does: OFPBMC_BAD_LEN when truncated, OFPBMC_BAD_FIELD when unknown,
+ * OFPBMC_BAD_MASK when it has the mask bit.
+ */
+export function decodeFieldHeader(r: Reader): FieldRef {
+  const h = readTlvHeader(r, 'OFPBMC_BAD_LEN');
+  const info = fieldOfHeader(h);
+  if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown field header (${describeHeader(h)})`);
+  if (h.hasMask) throw new OfpError('OFPBMC_BAD_MASK', `${info.name}: masked header where none is allowed`);
+  return { field: info.name, masked: h.hasMask };
+}
+
+/**
+ * The field a 32-bit NXM header names when it sits in a fixed action field (reg_load's dst, output_reg's
+ * src, multipath, bundle_load, learn specs): a masked header is taken as the exact one, and an unknown one
+ * is OFPBAC_BAD_SET_TYPE, as Open vSwitch's mf_from_nxm_header answers.
+ */
+export function fieldOfNxmHeader32(header: number): FieldInfo {
+  const cls = header >>> 16;
+  const field = (header >>> 9) & 0x7f;
+  const hasMask = ((header >>> 8) & 1) === 1;
+  const length = header & 0xff;
+  const exact = hasMask ? length / 2 : length;
+  const info = cls === OXM_CLASS_EXPERIMENTER ? undefined : fieldByHeader(cls, field, 0);
+  const fits =
+    info &&
+    Number.isInteger(exact) &&
+    (info.variable ? exact >= 1 && exact <= info.bytes : exact === info.bytes);
+  if (!info || !fits) {
+    throw new OfpError('OFPBAC_BAD_SET_TYPE', `unknown NXM header 0x${header.toString(16).padStart(8, '0')}`);
+  }
+  return info;
+}
+
+/** The bare header of a field for version 0 (NXM), as 32 bits (0 for an experimenter field). */
+export function nxmHeader32(name: string, masked = false): number {
+  const info = fieldInfo(name);
+  if (!info) throw new OfpError('OFPBAC_BAD_ARGUMENT', `unknown field ${name}`);
+  const h = headerFor(info, 0);
+  if (!h || h.cls === OXM_CLASS_EXPERIMENTER) return 0;
+  const len = masked ? 2 * info.bytes : info.bytes;
+  return ((h.cls << 16) | (h.field << 9) | (masked ? 0x100 : 0) | len) >>> 0;
+}
+
+/** Writes the bare header of a field as Open vSwitch does in `version` (0 = NXM): 4 bytes, or 8 for experimenter. */
+export function encodeFieldHeader(w: Writer, name: string, version: number, masked = false): void {
+  const info = fieldInfo(name);
+  if (!info) throw new OfpError('OFPBAC_BAD_ARGUMENT', `unknown field ${name}`);
+  const h = headerFor(info, version);
+  if (!h) throw new OfpError('OFPBAC_BAD_ARGUMENT', `${name} has no NXM or OXM header`);
+  writeTlvHeader(w, h, masked, info.bytes);
+}
