@@ -1651,6 +1651,10 @@ export function decodeInstructions(r: Reader, len: number, version: number): Ins
     if (sub.left < 8) throw new OfpError('OFPBIC_BAD_LEN', `bad instruction format at offset ${offset}`);
     const type = sub.peek16(0);
     const ilen = sub.peek16(2);
+    // Open vSwitch stops at an instruction whose length is unusable before looking at its type.
+    if (ilen < 8 || ilen % 8 !== 0 || ilen > sub.left) {
+      throw new OfpError('OFPBIC_BAD_LEN', `bad instruction format at offset ${offset}`);
+    }
     if (type === OFPIT_EXPERIMENTER)
       throw new OfpError('OFPBIC_BAD_EXPERIMENTER', 'experimenter instruction');
     if (
@@ -1661,8 +1665,7 @@ export function decodeInstructions(r: Reader, len: number, version: number): Ins
     ) {
       throw new OfpError('OFPBIC_UNKNOWN_INST', `unknown instruction type ${type}`);
     }
-    const sizeOk = fixed[type] !== undefined ? ilen === fixed[type] : ilen >= 8;
-    if (!sizeOk || ilen % 8 !== 0 || ilen > sub.left) {
+    if (fixed[type] !== undefined && ilen !== fixed[type]) {
       throw new OfpError('OFPBIC_BAD_LEN', `instruction ${type} of length ${ilen} at offset ${offset}`);
     }
     if (seen.has(type)) throw new OfpError('OFPBIC_DUP_INST', `instruction ${type} appears twice`);

@@ -67,7 +67,15 @@ import {
   type TableStats,
   tableStatsLen,
 } from './messages-stats.js';
-import { decodeNxMatch, decodeOxmMatch, encodeNxMatch, encodeOxmMatch, type MatchEntry } from './oxm.js';
+import {
+  decodeNxMatch,
+  decodeOxmMatch,
+  decodeTlvs,
+  encodeNxMatch,
+  encodeOxmMatch,
+  encodeTlvs,
+  type MatchEntry,
+} from './oxm.js';
 import { decodeOf10Match, encodeOf10Match } from './oxm-of10.js';
 import {
   buildMessage,
@@ -171,6 +179,7 @@ export const NXT_PACKET_IN = 17;
 export const NXT_FLOW_AGE = 18;
 export const NXT_SET_ASYNC_CONFIG = 19;
 export const NXT_SET_CONTROLLER_ID = 20;
+export const NXT_PACKET_IN2 = 30;
 export const NXST_FLOW = 0;
 export const NXST_AGGREGATE = 1;
 
@@ -278,6 +287,22 @@ export interface NxPacketIn {
   cookie: bigint;
   match: MatchEntry[];
   data: Uint8Array;
+}
+
+/** One NXT_PACKET_IN2 property (Open vSwitch writes packet, full_len, table_id, cookie, reason, metadata). */
+export type PacketIn2Prop =
+  | { kind: 'packet'; data: Uint8Array }
+  | { kind: 'full_len' | 'buffer_id'; value: number }
+  | { kind: 'table_id' | 'reason'; value: number }
+  | { kind: 'cookie'; value: bigint }
+  | { kind: 'metadata'; match: MatchEntry[] }
+  | { kind: 'userdata'; data: Uint8Array }
+  | { kind: 'continuation'; data: Uint8Array };
+
+/** NXT_PACKET_IN2, what `ovs-ofctl monitor` asks for first: a list of properties. */
+export interface NxPacketIn2 {
+  type: 'nx_packet_in2';
+  props: PacketIn2Prop[];
 }
 
 /** OFPT_FLOW_REMOVED (1.0 and 1.3) and NXT_FLOW_REMOVED. hardTimeout exists only in 1.3. */
@@ -520,6 +545,7 @@ export type OfBody =
   | SwitchConfig
   | PacketIn
   | NxPacketIn
+  | NxPacketIn2
   | FlowRemoved
   | PortStatus
   | PacketOut
@@ -685,6 +711,94 @@ function decodeNxPacketIn(r: Reader): NxPacketIn {
     match: entries,
     data: r.rest(),
   };
+}
+
+const PIN2_KINDS: PacketIn2Prop['kind'][] = [
+  'packet',
+  'full_len',
+  'buffer_id',
+  'table_id',
+  'cookie',
+  'reason',
+  'metadata',
+  'userdata',
+  'continuation',
+];
+
+function decodeNxPacketIn2(r: Reader): NxPacketIn2 {
+  const props: PacketIn2Prop[] = [];
+  while (r.left > 0) {
+    if (r.left < 4) throw new OfpError('OFPBPC_BAD_LEN', 'truncated property header');
+    const type = r.peek16(0);
+    const len = r.peek16(2);
+    const padded = (len + 7) & ~7;
+    if (len < 4 || padded > r.left) throw new OfpError('OFPBPC_BAD_LEN', `property length ${len}`);
+    const all = r.sub(padded, 'OFPBPC_BAD_LEN', 'property');
+    all.skip(4);
+    const p = all.sub(len - 4, 'OFPBPC_BAD_LEN', 'property');
+    const kind = PIN2_KINDS[type];
+    const size = (n: number) => {
+      if (p.left !== n) throw new OfpError('OFPBPC_BAD_LEN', `${kind} property of ${p.left} bytes`);
+    };
+    switch (kind) {
+      case 'packet':
+      case 'userdata':
+      case 'continuation':
+        props.push({ kind, data: p.rest() });
+        break;
+      case 'full_len':
+      case 'buffer_id':
+        size(4);
+        props.push({ kind, value: p.u32() });
+        break;
+      case 'table_id':
+      case 'reason':
+        if (p.left < 1) throw new OfpError('OFPBPC_BAD_LEN', `${kind} property without a value`);
+        props.push({ kind, value: p.u8() });
+        break;
+      case 'cookie':
+        size(12);
+        p.skip(4);
+        props.push({ kind, value: p.u64() });
+        break;
+      case 'metadata':
+        props.push({ kind, match: decodeTlvs(p, p.left).entries });
+        break;
+      default:
+        throw new OfpError('OFPBPC_BAD_TYPE', `unknown NXT_PACKET_IN2 property ${type}`);
+    }
+  }
+  return { type: 'nx_packet_in2', props };
+}
+
+function encodeNxPacketIn2(w: Writer, m: NxPacketIn2, version: number): void {
+  for (const p of m.props) {
+    const start = w.len;
+    w.u16(PIN2_KINDS.indexOf(p.kind)).u16(0);
+    switch (p.kind) {
+      case 'packet':
+      case 'userdata':
+      case 'continuation':
+        w.bytes(p.data);
+        break;
+      case 'full_len':
+      case 'buffer_id':
+        w.u32(p.value);
+        break;
+      case 'table_id':
+      case 'reason':
+        w.u8(p.value);
+        break;
+      case 'cookie':
+        w.zeros(4).u64(p.value);
+        break;
+      case 'metadata':
+        encodeTlvs(w, p.match, version);
+        break;
+    }
+    w.set16(start + 2, w.len - start);
+    w.pad8(start);
+  }
 }
 
 function decodeFlowRemoved(r: Reader, version: number): FlowRemoved {
@@ -1157,6 +1271,8 @@ function decodeNx(r: Reader, version: number, subtype: number): OfBody {
       return one('nx_set_packet_in_format');
     case NXT_PACKET_IN:
       return decodeNxPacketIn(r);
+    case NXT_PACKET_IN2:
+      return decodeNxPacketIn2(r);
     case NXT_FLOW_AGE:
       exact(r, 0, 'nx_flow_age');
       return { type: 'nx_flow_age' };
@@ -1522,6 +1638,8 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
         w.set16(at, encodeNxMatch(w, m.match));
         w.zeros(2).bytes(m.data);
       });
+    case 'nx_packet_in2':
+      return nx(NXT_PACKET_IN2, (w) => encodeNxPacketIn2(w, m, v));
     case 'flow_removed':
       return {
         type: OFPT_FLOW_REMOVED,

@@ -370,9 +370,6 @@ function experimenterLen(cls: number): number {
   return cls === OXM_CLASS_EXPERIMENTER ? 4 : 0;
 }
 
-/** Where a TLV list is decoded: a match (errors OFPBMC_*), or a set-field / learn action (errors OFPBAC_*). */
-export type OxmContext = 'match' | 'action';
-
 /** Decoding options. */
 export interface OxmDecodeOptions {
   /** Accept the NXM_NX_COOKIE pseudo-field (Nicira flow mods and flow stats requests). */
@@ -520,34 +517,40 @@ export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}):
       cookie = { value, mask };
       continue;
     }
-    const info = fieldOfHeader(h);
-    if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown OXM field (${describeHeader(h)})`);
-    const width = h.hasMask ? h.payloadLen / 2 : h.payloadLen;
-    const value = sub.bytes(width);
-    const mask = h.hasMask ? sub.bytes(width) : null;
+    // As nx_pull_entry: the payload is taken and a mask checked against the value before an unknown
+    // field is reported.
+    const width = h.hasMask ? Math.floor(h.payloadLen / 2) : h.payloadLen;
+    const payload = sub.bytes(h.payloadLen);
+    const value = payload.slice(0, width);
+    const mask = h.hasMask ? payload.slice(width, 2 * width) : null;
     if (mask) {
       for (let i = 0; i < width; i++) {
         if (value[i] & ~mask[i]) {
           throw new OfpError(
             'OFPBMC_BAD_WILDCARDS',
-            `${info.name}: value has 1-bits where the mask has 0-bits`,
+            `${describeHeader(h)}: value has 1-bits where the mask has 0-bits`,
           );
         }
       }
-      if (!info.maskable && !isAll(mask, 0) && !isAll(mask, 0xff)) {
-        throw new OfpError('OFPBMC_BAD_MASK', `${info.name} cannot be matched with a mask`);
-      }
+    }
+    const info = fieldOfHeader(h);
+    if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown OXM field (${describeHeader(h)})`);
+    if (mask && !info.maskable && !isAll(mask, 0) && !isAll(mask, 0xff)) {
+      throw new OfpError('OFPBMC_BAD_MASK', `${info.name} cannot be matched with a mask`);
     }
     if (!info.variable && !isValueValid(info, value)) {
       throw new OfpError('OFPBMC_BAD_VALUE', `${info.name}: value out of range`);
     }
     if (opts.strict) {
-      if (seen.has(info.name)) throw new OfpError('OFPBMC_DUP_FIELD', `${info.name} appears twice`);
       if (!prereqsMet(info, entries)) {
         throw new OfpError('OFPBMC_BAD_PREREQ', `${info.name} requires ${info.prereq} earlier in the match`);
       }
+      if (seen.has(info.name)) throw new OfpError('OFPBMC_DUP_FIELD', `${info.name} appears twice`);
     }
     seen.add(info.name);
+    // A field with a prerequisite makes the match Ethernet-only, which Open vSwitch records as a
+    // packet_type match: a packet_type entry after it is a duplicate.
+    if (info.prereq !== 'none') seen.add('packet_type');
     entries.push({ field: info.name, value, mask });
   }
   return { entries, cookie };
@@ -730,8 +733,13 @@ export function decodeOxmMatch(r: Reader, opts: OxmDecodeOptions = {}): MatchEnt
   if (r.left < 4) throw new OfpError('OFPBMC_BAD_LEN', 'truncated ofp_match header');
   const type = r.peek16(0);
   const length = r.peek16(2);
-  if (length < 4) throw new OfpError('OFPBMC_BAD_LEN', `ofp_match length ${length} below 4`);
+  if (type === OFPMT_STANDARD) {
+    // OpenFlow 1.1's fixed ofp11_match: Open vSwitch checks its length first; this codec does not carry it.
+    if (length !== 88 || r.left < 88) throw new OfpError('OFPBMC_BAD_LEN', `ofp11_match of length ${length}`);
+    throw new OfpError('OFPBMC_BAD_TYPE', 'OpenFlow 1.1 standard matches are not supported');
+  }
   if (type !== OFPMT_OXM) throw new OfpError('OFPBMC_BAD_TYPE', `ofp_match type ${type} is not OFPMT_OXM`);
+  if (length < 4) throw new OfpError('OFPBMC_BAD_LEN', `ofp_match length ${length} below 4`);
   const padded = roundUp8(length);
   if (r.left < padded) throw new OfpError('OFPBMC_BAD_LEN', `ofp_match length ${length} exceeds the message`);
   r.skip(4);

@@ -536,8 +536,3 @@ export class OfpError extends Error {
     this.code = code;
   }
 }
-
-/** Throws OfpError(code, message) unless `ok`. */
-export function ofpAssert(ok: boolean, code: OfpErrorName, message: string): asserts ok {
-  if (!ok) throw new OfpError(code, message);
-}

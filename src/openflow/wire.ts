@@ -386,20 +386,3 @@ export function unhex(text: string): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(t.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
-
-/** "aa:bb:cc:dd:ee:ff" from 6 bytes. */
-export function macText(b: Uint8Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 6; i++) parts.push((b[i] ?? 0).toString(16).padStart(2, '0'));
-  return parts.join(':');
-}
-
-/** 6 bytes from "aa:bb:cc:dd:ee:ff"; throws OfpError(`err`) if it is not a MAC. */
-export function macBytesOf(text: string, err: OfpErrorName = 'OFPBRC_BAD_LEN'): Uint8Array {
-  const m =
-    /^([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2}):([0-9a-f]{1,2})$/i.exec(
-      text,
-    );
-  if (!m) throw new OfpError(err, `not a MAC address: ${text}`);
-  return Uint8Array.from(m.slice(1).map((h) => Number.parseInt(h, 16)));
-}

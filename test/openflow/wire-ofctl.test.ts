@@ -17,7 +17,6 @@ import {
   helloFor,
   OFPT_FLOW_MOD,
   type OfMessage,
-  type OfMessageType,
   tryDecodeMessage,
 } from '../../src/openflow/messages.js';
 import { OFPP_CONTROLLER } from '../../src/openflow/messages-actions.js';
@@ -126,6 +125,16 @@ class DummyOvs {
     }
   }
 
+  /** Kills both daemons and removes the directory, synchronously (also used on process exit). */
+  killNow(): void {
+    this.kill('ovs-vswitchd');
+    this.kill('ovsdb-server');
+    rmSync(this.dir, { recursive: true, force: true });
+    // Again once they have exited, in case they wrote a last file.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
   async cleanup(): Promise<void> {
     this.kill('ovs-vswitchd');
     this.kill('ovsdb-server');
@@ -207,7 +216,17 @@ describe('OpenFlow codec against ovs-ofctl and ovs-vswitchd 3.1', { skip: SKIP }
   let proxy: RecordingProxy;
   const target = () => `unix:${proxy.path}`;
 
+  // The daemons detach: if this process ends before `after` runs (a timeout, a signal), kill them anyway.
+  const onExit = () => ovs.killNow();
+  const onSignal = (signal: NodeJS.Signals) => {
+    ovs.killNow();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
   before(async () => {
+    process.once('exit', onExit);
+    for (const s of SIGNALS) process.once(s, onSignal);
     await ovs.start();
     proxy = new RecordingProxy(join(ovs.dir, 'proxy.sock'), ovs.mgmt);
     await proxy.start();
@@ -216,6 +235,8 @@ describe('OpenFlow codec against ovs-ofctl and ovs-vswitchd 3.1', { skip: SKIP }
   after(async () => {
     await proxy?.stop();
     await ovs.cleanup();
+    process.off('exit', onExit);
+    for (const s of SIGNALS) process.off(s, onSignal);
   });
 
   /** Runs ovs-ofctl ARGS… against the proxy; asserts it succeeded unless `mayFail`. */
@@ -496,19 +517,19 @@ describe('OpenFlow codec against ovs-ofctl and ovs-vswitchd 3.1', { skip: SKIP }
     await ovs.appctl('netdev-dummy/receive', 'p1', frame);
   }
 
-  for (const [label, versions, nx] of [
-    ['OpenFlow 1.0', 1 << 1, false],
-    ['OpenFlow 1.0 with Nicira formats', 1 << 1, true],
-    ['OpenFlow 1.3', 1 << 4, false],
+  for (const [label, versions, nx, pinFormat] of [
+    ['OpenFlow 1.0', 1 << 1, false, 0],
+    ['OpenFlow 1.0 with Nicira formats', 1 << 1, true, 1],
+    ['OpenFlow 1.0 with NXT_PACKET_IN2', 1 << 1, false, 2],
+    ['OpenFlow 1.3', 1 << 4, false, 0],
+    ['OpenFlow 1.3 with NXT_PACKET_IN2 (what ovs-ofctl monitor asks for)', 1 << 4, false, 2],
   ] as const) {
     it(`ovs-vswitchd's packet-in, flow-removed and port-status in ${label} decode and re-encode exactly`, async () => {
       const { conn, got } = await client(versions);
       const v = conn.version;
       try {
-        if (nx) {
-          conn.send({ type: 'nx_set_flow_format', value: 2 });
-          conn.send({ type: 'nx_set_packet_in_format', value: 1 });
-        }
+        if (nx) conn.send({ type: 'nx_set_flow_format', value: 2 });
+        if (pinFormat) conn.send({ type: 'nx_set_packet_in_format', value: pinFormat });
         conn.send({ type: 'set_config', flags: 0, missSendLen: 0xffff });
         const toController = { type: 'output' as const, port: OFPP_CONTROLLER, maxLen: 0xffff };
         conn.send({
@@ -536,7 +557,11 @@ describe('OpenFlow codec against ovs-ofctl and ovs-vswitchd 3.1', { skip: SKIP }
         });
         await conn.request({ type: 'barrier_request' });
         await receive(UDP_FRAME);
-        await waitFor(() => got.some((b) => b[1] === 10 || (b[1] === 4 && b[15] === 17)), 5000, 'packet-in');
+        await waitFor(
+          () => got.some((b) => b[1] === 10 || (b[1] === 4 && (b[15] === 17 || b[15] === 30))),
+          5000,
+          'packet-in',
+        );
         conn.send({
           type: nx ? 'nx_flow_mod' : 'flow_mod',
           cookie: 0n,
@@ -558,27 +583,36 @@ describe('OpenFlow codec against ovs-ofctl and ovs-vswitchd 3.1', { skip: SKIP }
         await ovs.vsctl(
           'add-port',
           'br0',
-          `x${v}${nx ? 'n' : ''}`,
+          `x${v}${nx ? 'n' : ''}${pinFormat}`,
           '--',
           'set',
           'interface',
-          `x${v}${nx ? 'n' : ''}`,
+          `x${v}${nx ? 'n' : ''}${pinFormat}`,
           'type=dummy',
         );
         await waitFor(() => got.some((b) => b[1] === 12), 5000, 'port-status');
         const decoded = got.map((b) => decodeMessage(b));
         const types = new Set(decoded.map((m) => m.type));
-        assert.ok(types.has(nx ? 'nx_packet_in' : 'packet_in'), [...types].join(' '));
+        const pinType = pinFormat === 2 ? 'nx_packet_in2' : pinFormat === 1 ? 'nx_packet_in' : 'packet_in';
+        assert.ok(types.has(pinType), [...types].join(' '));
         assert.ok(types.has(nx ? 'nx_flow_removed' : 'flow_removed'), [...types].join(' '));
         assert.ok(types.has('port_status'), [...types].join(' '));
         roundTripAll(got.map((bytes) => ({ dir: 'S' as const, bytes })));
-        const pin = decoded.find((m) => m.type === 'packet_in' || m.type === 'nx_packet_in');
-        assert.ok(pin && (pin.type === 'packet_in' || pin.type === 'nx_packet_in'));
-        assert.equal(hex(pin.data), UDP_FRAME);
-        if (pin.type === 'packet_in' && v === 1) assert.equal(pin.inPort, 1);
-        else {
-          const inPort = pin.match.find((e) => e.field === 'in_port' || e.field === 'in_port_oxm');
-          assert.ok(inPort, 'packet-in match carries the input port');
+        const pin = decoded.find((m) => m.type === pinType);
+        assert.ok(pin);
+        if (pin.type === 'nx_packet_in2') {
+          const packet = pin.props.find((p) => p.kind === 'packet');
+          assert.equal(packet && 'data' in packet ? hex(packet.data) : '', UDP_FRAME);
+          const meta = pin.props.find((p) => p.kind === 'metadata');
+          assert.ok(
+            meta &&
+              'match' in meta &&
+              meta.match.some((e) => e.field === 'in_port' || e.field === 'in_port_oxm'),
+          );
+        } else if (pin.type === 'packet_in' || pin.type === 'nx_packet_in') {
+          assert.equal(hex(pin.data), UDP_FRAME);
+          if (pin.type === 'packet_in' && v === 1) assert.equal(pin.inPort, 1);
+          else assert.ok(pin.match.some((e) => e.field === 'in_port' || e.field === 'in_port_oxm'));
         }
       } finally {
         conn.close();
@@ -603,6 +637,111 @@ describe('OpenFlow codec against ovs-ofctl and ovs-vswitchd 3.1', { skip: SKIP }
       const n = tables.reduce((s, m) => s + (m.type === 'table_features_reply' ? m.tables.length : 0), 0);
       assert.equal(n, 254, 'table features for every table, over several multipart messages');
     } finally {
+      conn.close();
+    }
+  });
+
+  it('random and mutated OXM matches in flow mods: ovs-vswitchd and our decoder accept or refuse alike', async () => {
+    const { conn, got } = await client(1 << 4);
+    let seed = 99;
+    const rand = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const e = (field: string, value: string, mask: string | null = null) => ({
+      field,
+      value: unhex(value),
+      mask: mask === null ? null : unhex(mask),
+    });
+    // Well-formed matches to start from; the mutations then break them in every way.
+    const bases = [
+      [e('eth_type', '0800'), e('ip_dst', '0a000001')],
+      [e('in_port_oxm', '00000001'), e('eth_src', '000000000001', 'ffffffffff00')],
+      [e('eth_type', '0800'), e('nw_proto', '06'), e('tcp_dst', '0050')],
+      [
+        e('eth_type', '86dd'),
+        e('nw_proto', '3a'),
+        e('icmpv6_type', '87'),
+        e('nd_target', '20010db8000000000000000000000001'),
+      ],
+      [e('vlan_vid', '1005', '1fff'), e('vlan_pcp', '03')],
+      [e('reg0', '00000005', '000000ff'), e('tun_id', '0000000000000010'), e('metadata', '0000000000000001')],
+      [e('eth_type', '0806'), e('arp_op', '0001'), e('arp_spa', '0a000001')],
+      [e('eth_type', '0800'), e('ip_dscp', '2e'), e('nw_ecn', '01'), e('ip_frag', '01', '03')],
+    ];
+    const sent = new Map<number, Uint8Array>();
+    try {
+      for (let i = 0; i < 400; i++) {
+        const base = bases[Math.floor(rand() * bases.length)];
+        const msg = encodeMessage({
+          type: 'flow_mod',
+          cookie: 0n,
+          cookieMask: 0n,
+          tableId: 0,
+          command: 0,
+          idleTimeout: 0,
+          hardTimeout: 0,
+          priority: 100 + i,
+          bufferId: 0xffffffff,
+          outPort: 0xffff,
+          outGroup: 0xffffffff,
+          flags: 0,
+          importance: 0,
+          match: base,
+          instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: 1, maxLen: 0 }] }],
+          version: 4,
+          xid: 0x1000 + i,
+        });
+        // Mutate a byte of the match (its header, an OXM header, a value or a mask), keeping the length.
+        const matchLen = (msg[50] << 8) | msg[51];
+        const at = 48 + Math.floor(rand() * matchLen);
+        if (i % 5 !== 0) msg[at] = Math.floor(rand() * 256);
+        sent.set(0x1000 + i, msg);
+        conn.sendRaw(msg);
+      }
+      await conn.request({ type: 'barrier_request' });
+      const theirs = new Map<number, string>();
+      for (const b of got) {
+        const m = decodeMessage(b);
+        if (m.type === 'error') theirs.set(m.xid, m.name ?? 'unknown');
+      }
+      let agree = 0;
+      for (const [xid, msg] of sent) {
+        const r = tryDecodeMessage(msg);
+        const ours = r instanceof OfpError ? r.code : 'ok';
+        const ovs = theirs.get(xid) ?? 'ok';
+        // tun_metadata fields need a TLV mapping in the switch (NXT_TLV_TABLE_MOD): switch state, not wire.
+        const tlv =
+          !(r instanceof OfpError) &&
+          r.type === 'flow_mod' &&
+          r.match.some((x) => x.field.startsWith('tun_metadata'));
+        if (tlv && ovs === 'NXFMFC_INVALID_TLV_FIELD') {
+          agree++;
+          continue;
+        }
+        assert.equal(ours, ovs, `flow_mod ${hex(msg)}: ovs-vswitchd says ${ovs}, we say ${ours}`);
+        agree++;
+      }
+      assert.equal(agree, sent.size);
+    } finally {
+      conn.send({
+        type: 'flow_mod',
+        cookie: 0n,
+        cookieMask: 0n,
+        tableId: 0xff,
+        command: 3,
+        idleTimeout: 0,
+        hardTimeout: 0,
+        priority: 0,
+        bufferId: 0xffffffff,
+        outPort: 0xffff,
+        outGroup: 0xffffffff,
+        flags: 0,
+        importance: 0,
+        match: [],
+        instructions: [],
+      });
+      await conn.request({ type: 'barrier_request' });
       conn.close();
     }
   });
