@@ -6,7 +6,7 @@
 // they touch 4,096 random slots of a 5 MB hash table, so the cost is mostly cache and TLB misses; the
 // "64 hot flows" column repeats 64 of them, which separates the algorithm's cost from the memory's.
 // BENCH_QUICK=1 makes a short run.
-import { FlowMatch, type FlowRule, FlowTable } from '../src/ofproto/flow-table.js';
+import { FlowMatch, FlowTable, Rule, type RuleSpec } from '../src/ofproto/flow-table.js';
 import { FLOW_WORDS } from '../src/ofproto/of-flow.js';
 import { K_DL_TYPE, K_IN_PORT, K_NW_DST, KEY_WORDS } from '../src/packet/flow-key.js';
 
@@ -30,25 +30,33 @@ function match(fields: Record<number, [number, number]>): FlowMatch {
 
 const host = (i: number) => (0x0a000000 + i) >>> 0;
 
-function exactRules(n: number): FlowRule[] {
-  return Array.from({ length: n }, (_, i) => ({
-    priority: 100,
-    match: match({ [K_DL_TYPE]: [IP, 0xffff], [K_NW_DST]: [host(i), ALL] }),
-    actions: [{ type: 'output', port: 1 + (i % 4) }],
-  }));
+const NORMAL = { type: 'output', port: 0xfffa, maxLen: 0 } as const;
+
+function rule(spec: RuleSpec): Rule {
+  return new Rule(spec, 0);
+}
+
+function exactRules(n: number): Rule[] {
+  return Array.from({ length: n }, (_, i) =>
+    rule({
+      priority: 100,
+      match: match({ [K_DL_TYPE]: [IP, 0xffff], [K_NW_DST]: [host(i), ALL] }),
+      actions: [{ type: 'output', port: 1 + (i % 4), maxLen: 0 }],
+    }),
+  );
 }
 
 /** Four wildcard rules around the exact ones: a port block above, a /16, all IP and the default below. */
-function wildcardRules(): FlowRule[] {
+function wildcardRules(): Rule[] {
   return [
-    { priority: 200, match: match({ [K_IN_PORT]: [66, ALL] }), actions: [] },
-    {
+    rule({ priority: 200, match: match({ [K_IN_PORT]: [66, ALL] }), actions: [] }),
+    rule({
       priority: 50,
       match: match({ [K_DL_TYPE]: [IP, 0xffff], [K_NW_DST]: [0x0b000000, 0xffff0000] }),
       actions: [],
-    },
-    { priority: 10, match: match({ [K_DL_TYPE]: [IP, 0xffff] }), actions: [{ type: 'normal' }] },
-    { priority: 0, match: FlowMatch.catchAll(), actions: [{ type: 'normal' }] },
+    }),
+    rule({ priority: 10, match: match({ [K_DL_TYPE]: [IP, 0xffff] }), actions: [NORMAL] }),
+    rule({ priority: 0, match: FlowMatch.catchAll(), actions: [NORMAL] }),
   ];
 }
 
@@ -71,8 +79,8 @@ function flows(n: number, distinct = FLOWS): Uint32Array[] {
 
 /** The linear scan FlowTable did before the classifier (priority order, unwildcard every rule tried). */
 class LinearTable {
-  constructor(private readonly list: readonly FlowRule[]) {}
-  lookup(flow: Uint32Array, wc: Uint32Array): FlowRule | null {
+  constructor(private readonly list: readonly Rule[]) {}
+  lookup(flow: Uint32Array, wc: Uint32Array): Rule | null {
     for (const rule of this.list) {
       rule.match.unwildcard(wc);
       if (rule.match.matches(flow)) return rule;
@@ -82,7 +90,7 @@ class LinearTable {
 }
 
 interface Table {
-  lookup(flow: Uint32Array, wc: Uint32Array): FlowRule | null;
+  lookup(flow: Uint32Array, wc: Uint32Array): Rule | null;
 }
 
 /** One table and flow set to measure. */

@@ -22,6 +22,23 @@ export interface SwitchUnderTest {
   teardown(topo: Topology): Promise<void>;
 }
 
+/** A switch run from a private directory, reachable by OpenFlow on its bridge's management socket. */
+export interface OpenFlowSwitchUnderTest extends SwitchUnderTest {
+  /** `unix:DIR/br0.mgmt`. */
+  ofTarget(): string;
+  /** The switch daemon's pid (for its memory). */
+  switchPid(): number | undefined;
+  /** Runs the switch's own vsctl with `args`; resolves to stdout. */
+  vsctl(args: string[]): Promise<string>;
+}
+
+/** The pid in `dir`'s pid file whose name contains "vswitchd". */
+function vswitchdPid(dir: Rundir | undefined): number | undefined {
+  if (dir === undefined) return undefined;
+  const file = readdirSync(dir.path).find((f) => f.includes('vswitchd') && f.endsWith('.pid'));
+  return file === undefined ? undefined : ourPid(join(dir.path, file), dir.path);
+}
+
 /** The kernel's bridge, both veth ends enslaved. */
 export class LinuxBridge implements SwitchUnderTest {
   readonly label = 'Linux bridge';
@@ -79,10 +96,25 @@ export class Rundir {
 }
 
 /** Open vSwitch 3.1: its own ovsdb-server and ovs-vswitchd in a private rundir, bridge with datapath_type=netdev. */
-export class OpenVswitch implements SwitchUnderTest {
+export class OpenVswitch implements OpenFlowSwitchUnderTest {
   readonly label = 'OVS 3.1 netdev';
   readonly how = 'ovsdb-server + ovs-vswitchd --detach in a private rundir, br0 datapath_type=netdev';
   private dir: Rundir | undefined;
+
+  ofTarget(): string {
+    return `unix:${join(this.dir?.path ?? '', 'br0.mgmt')}`;
+  }
+
+  switchPid(): number | undefined {
+    return vswitchdPid(this.dir);
+  }
+
+  vsctl(args: string[]): Promise<string> {
+    const d = this.dir?.path ?? '';
+    return runOk(['ovs-vsctl', `--db=unix:${join(d, 'db.sock')}`, ...args], {
+      env: { OVS_RUNDIR: d, OVS_DBDIR: d, OVS_LOGDIR: d },
+    });
+  }
 
   async setup(topo: Topology): Promise<void> {
     const missing = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl'].filter(
@@ -158,10 +190,23 @@ export class OpenVswitch implements SwitchUnderTest {
 }
 
 /** tsovs, run from source: `tsovs start` with TSOVS_RUNDIR private, then `tsovs vsctl add-br/add-port`. */
-export class Tsovs implements SwitchUnderTest {
+export class Tsovs implements OpenFlowSwitchUnderTest {
   readonly label = 'tsovs';
   readonly how = 'tsovs start (bin/tsovs.js, compiled) in a private TSOVS_RUNDIR, br0 + both veth ends';
   private dir: Rundir | undefined;
+
+  ofTarget(): string {
+    return `unix:${join(this.dir?.path ?? '', 'br0.mgmt')}`;
+  }
+
+  switchPid(): number | undefined {
+    return vswitchdPid(this.dir);
+  }
+
+  vsctl(args: string[]): Promise<string> {
+    const d = this.dir?.path ?? '';
+    return runOk([...this.cli(), 'vsctl', ...args], { env: { TSOVS_RUNDIR: d, TSOVS_DBDIR: d }, cwd: ROOT });
+  }
 
   /** argv that runs the compiled tsovs CLI (`npm run bench` builds it first). */
   private cli(): string[] {

@@ -1,6 +1,8 @@
 // Datapath actions: the compiled form that translation (src/ofproto) produces and the datapath executes
 // per packet — a Uint32Array of opcodes, each followed by a fixed number of argument words — and their
-// text in Open vSwitch's ODP syntax (`dpctl/dump-flows`): `3,push_vlan(vid=10,pcp=0),4`, `drop`.
+// text in Open vSwitch's ODP syntax (`dpctl/dump-flows`): `3,push_vlan(vid=10,pcp=0),4`, `drop`,
+// `set(ipv4(dst=10.0.0.9)),set(tcp(dst=99)),2` (header rewrites: set-format.ts, executed by set-field.ts).
+import { formatSetRun } from './set-format.js';
 
 /** Output to datapath port: [ACT_OUTPUT, port]. */
 export const ACT_OUTPUT = 1;
@@ -18,12 +20,21 @@ export const ACT_USERSPACE = 4;
  */
 export const ACT_SET_TUNNEL = 5;
 
+/**
+ * Set the bits `mask` of the packet field held in flow-key word `keyWord` (layout: src/packet/flow-key.ts) to
+ * `value` (already masked): [ACT_SET_MASKED, keyWord, value, mask]. Words: K_DL_DST_HI/LO, K_DL_SRC_HI/LO,
+ * K_NW_SRC/K_NW_DST (IPv4; ARP spa/tpa), K_NW (TOS bits 8-15 and TTL bits 16-23 — IPv6 traffic class and hop
+ * limit; ARP opcode bits 0-7), K_TP (ports; ICMP type << 16 | code), K_IPV6_SRC/DST (+0..3), K_IPV6_LABEL,
+ * K_ND_TARGET (+0..3), K_ARP_SHA_HI/LO and K_ARP_THA_HI/LO (ND: SLL and TLL). Others are ignored.
+ */
+export const ACT_SET_MASKED = 6;
+
 /** ACT_USERSPACE reasons. */
 export const USERSPACE_SLOW_PATH_STP = 1;
 export const USERSPACE_CONTROLLER = 2;
 
 /** Argument words after each opcode (index = opcode). */
-export const ACTION_ARGS: readonly number[] = [0, 1, 1, 0, 1, 5];
+export const ACTION_ARGS: readonly number[] = [0, 1, 1, 0, 1, 5, 3];
 
 /** Builds an action program; used by translation (slow path: allocation is fine here). */
 export class ActionsBuilder {
@@ -60,6 +71,12 @@ export class ActionsBuilder {
     return this;
   }
 
+  /** Sets the bits `mask` of the field in flow-key word `keyWord` to `value` (see ACT_SET_MASKED). */
+  setMasked(keyWord: number, value: number, mask: number): this {
+    this.words.push(ACT_SET_MASKED, keyWord, (value & mask) >>> 0, mask >>> 0);
+    return this;
+  }
+
   /** Sends the packet to the slow path. */
   userspace(reason: number): this {
     this.words.push(ACT_USERSPACE, reason);
@@ -83,12 +100,21 @@ const USERSPACE_TEXT: Record<number, string> = {
     'userspace(pid=0,controller(reason=1,dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535))',
 };
 
-/** ODP text of an action program, as `ovs-appctl dpctl/dump-flows` prints it ("drop" when empty). */
-export function formatActions(actions: Uint32Array): string {
+/**
+ * ODP text of an action program, as `ovs-appctl dpctl/dump-flows` prints it ("drop" when empty). `key` is the
+ * flow's key (flow-key.ts layout): its dl_type and nw_proto name the headers of ACT_SET_MASKED words (tcp, udp,
+ * sctp or icmp for K_TP; ipv4 or arp; arp or nd); without it they are guessed (IPv4/IPv6 by the words, tcp).
+ */
+export function formatActions(actions: Uint32Array, key?: Uint32Array): string {
   const parts: string[] = [];
   for (let i = 0; i < actions.length; i += 1 + ACTION_ARGS[actions[i]]) {
     const arg = actions[i + 1];
     switch (actions[i]) {
+      case ACT_SET_MASKED: {
+        const next = formatSetRun(actions, i, key, parts);
+        i = next - (1 + ACTION_ARGS[ACT_SET_MASKED]);
+        break;
+      }
       case ACT_OUTPUT:
         parts.push(String(arg));
         break;

@@ -45,6 +45,8 @@ export interface Datapath {
   dumpFlows(now: number): string[];
   /** Lookup counters. */
   stats(): DatapathStats;
+  /** Pushes every cached flow's traffic since the last sweep to its onUsed callback (rule counters). */
+  pushStats(now: number): void;
   /** Expires idle flows and runs the revalidator's onUsed callbacks; call about once a second. */
   tick(now: number): void;
   /** Stops receiving and closes every port. */

@@ -122,7 +122,7 @@ export class NetdevDatapath implements Datapath, ExecutionTarget {
       const usedText = used === 0 ? 'never' : `${((now - used) / 1000).toFixed(3)}s`;
       const flags = this.flows.tcpFlags[fid];
       const flagText = flags === 0 ? '' : `, flags:${formatTcpFlags(flags)}`;
-      return `${formatOdpFlow(f.key, f.mask)}, packets:${this.flows.packets[fid]}, bytes:${this.flows.bytes[fid]}, used:${usedText}${flagText}, actions:${formatActions(f.actions)}`;
+      return `${formatOdpFlow(f.key, f.mask)}, packets:${this.flows.packets[fid]}, bytes:${this.flows.bytes[fid]}, used:${usedText}${flagText}, actions:${formatActions(f.actions, f.key)}`;
     });
   }
 
@@ -134,10 +134,14 @@ export class NetdevDatapath implements Datapath, ExecutionTarget {
     for (const fid of this.flows.ids()) {
       const f = this.flows.get(fid);
       if (f === undefined) continue;
-      if (this.flows.usedSinceSweep(fid)) f.onUsed?.(now);
+      this.flows.pushStats(fid, now);
       const last = Math.max(this.flows.used[fid], f.created);
       if (now - last > MAX_IDLE_MS) this.removeFlow(fid);
     }
+  }
+
+  pushStats(now: number): void {
+    for (const fid of this.flows.ids()) this.flows.pushStats(fid, now);
   }
 
   close(): void {
@@ -274,6 +278,8 @@ export class NetdevDatapath implements Datapath, ExecutionTarget {
   }
 
   private removeFlow(fid: number): void {
+    // The traffic it carried since the last sweep still counts for the rules it used.
+    this.flows.pushStats(fid, this.clock(), true);
     const f = this.flows.remove(fid);
     if (f !== undefined) this.megaflows.remove(f.subtable, f.maskedKey, fid);
   }

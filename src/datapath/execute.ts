@@ -1,16 +1,19 @@
 // Runs a datapath action program on one frame in place: VLAN tags are pushed into the headroom and
 // popped by moving the MAC addresses (the virtio-net header moves with them and its checksum/GSO offsets
 // are adjusted), and outputs are queued on the ports' netdevs, which send them when the batch is flushed.
+// Header rewrites (ACT_SET_MASKED) are done in place by set-field.ts, checksums kept right.
 // An output that a later action would alter is queued as a copy (JS_REGION); the rest are zero-copy.
 import { JS_REGION, VNET_HDR_LEN } from '../netdev/netdev.js';
 import {
   ACT_OUTPUT,
   ACT_POP_VLAN,
   ACT_PUSH_VLAN,
+  ACT_SET_MASKED,
   ACT_SET_TUNNEL,
   ACT_USERSPACE,
   ACTION_ARGS,
 } from './actions.js';
+import { setMasked } from './set-field.js';
 
 const VNET_F_NEEDS_CSUM = 1;
 const VNET_GSO_NONE = 0;
@@ -40,7 +43,7 @@ export function modifiesAfterOutput(actions: Uint32Array): boolean {
   for (let i = 0; i < actions.length; i += 1 + ACTION_ARGS[actions[i]]) {
     const op = actions[i];
     if (op === ACT_OUTPUT) output = true;
-    else if (output && (op === ACT_PUSH_VLAN || op === ACT_POP_VLAN)) return true;
+    else if (output && (op === ACT_PUSH_VLAN || op === ACT_POP_VLAN || op === ACT_SET_MASKED)) return true;
   }
   return false;
 }
@@ -91,6 +94,10 @@ export function executeActions(
         popVlan(buf, off);
         off += 4;
         len -= 4;
+        break;
+      case ACT_SET_MASKED:
+        // `| 0`: as int32 the words stay unboxed (no allocation) across the call.
+        setMasked(buf, off, len, actions[i + 1], actions[i + 2] | 0, actions[i + 3] | 0);
         break;
       case ACT_USERSPACE:
         target.userspace(actions[i + 1], buf, off, len);

@@ -13,7 +13,7 @@ export interface FlowInfo {
   readonly actions: Uint32Array;
   readonly tags: readonly string[];
   readonly subtable: string;
-  readonly onUsed: ((now: number) => void) | undefined;
+  readonly onUsed: XlateResult['onUsed'];
   readonly created: number;
 }
 
@@ -25,8 +25,9 @@ export class FlowStore {
   bytes = new Float64Array(1024);
   used = new Float64Array(1024);
   tcpFlags = new Uint16Array(1024);
-  /** Packets at the last revalidator sweep. */
+  /** Packets and bytes at the last revalidator sweep. */
   private swept = new Float64Array(1024);
+  private sweptBytes = new Float64Array(1024);
   private readonly info: (FlowInfo | undefined)[] = [];
   private readonly free: number[] = [];
   private readonly byTag = new Map<string, Set<number>>();
@@ -64,6 +65,7 @@ export class FlowStore {
     this.used[fid] = 0;
     this.tcpFlags[fid] = 0;
     this.swept[fid] = 0;
+    this.sweptBytes[fid] = 0;
     for (const t of result.tags) {
       const set = this.byTag.get(t);
       if (set === undefined) this.byTag.set(t, new Set([fid]));
@@ -122,12 +124,20 @@ export class FlowStore {
     this.tcpFlags[fid] |= key[K_TCP_FLAGS];
   }
 
-  /** Whether the flow carried packets since the previous call for it (the revalidator's question). */
-  usedSinceSweep(fid: number): boolean {
+  /**
+   * Hands the packets and bytes the flow carried since the previous call to its onUsed callback (the
+   * revalidator's stats push); a removed flow's last traffic is pushed by remove()'s caller through this
+   * too, before the flow goes. Returns whether it carried any.
+   */
+  pushStats(fid: number, now: number, removing = false): boolean {
     const p = this.packets[fid];
-    const used = p !== this.swept[fid];
+    const dp = p - this.swept[fid];
+    if (dp === 0) return false;
+    const db = this.bytes[fid] - this.sweptBytes[fid];
     this.swept[fid] = p;
-    return used;
+    this.sweptBytes[fid] = this.bytes[fid];
+    this.info[fid]?.onUsed?.(now, dp, db, removing);
+    return true;
   }
 
   private grow(): void {
@@ -147,5 +157,6 @@ export class FlowStore {
     this.bytes = grow64(this.bytes);
     this.used = grow64(this.used);
     this.swept = grow64(this.swept);
+    this.sweptBytes = grow64(this.sweptBytes);
   }
 }

@@ -13,8 +13,12 @@ export interface XlateResult {
   readonly tags: readonly string[];
   /** Whether the result may be cached (false: every packet of this flow takes the slow path). */
   readonly install: boolean;
-  /** Called by the revalidator for a cached flow that carried packets since its last sweep. */
-  readonly onUsed?: (now: number) => void;
+  /**
+   * Called by the revalidator with the packets and bytes a cached flow carried since the previous call
+   * (while it carries traffic, and a last time with `removing` when it is removed): rules' counters
+   * follow, and while it lives the learning it did is refreshed.
+   */
+  readonly onUsed?: (now: number, packets: number, bytes: number, removing: boolean) => void;
 }
 
 /** Where the datapath sends misses and userspace actions (implemented by src/ofproto). */

@@ -48,6 +48,12 @@ export interface BridgeSettings {
   stp?: StpBridgeSettings | null;
   /** Rapid spanning tree: null (or absent) when rstp_enable is false; it wins over `stp`, as in OVS. */
   rstp?: RstpBridgeSettings | null;
+  /** Bridge.fail_mode (absent: standalone). */
+  failMode?: 'standalone' | 'secure';
+  /** Number of Controller rows of the bridge (absent: 0). */
+  controllers?: number;
+  /** other_config:datapath-id, when set. */
+  datapathId?: bigint | null;
 }
 
 /** A port of a bridge with its VLAN configuration resolved. */
@@ -101,17 +107,31 @@ export class OfBridge {
   readonly byOfport = new Map<number, BridgePort>();
   /** The MAC learning table. */
   readonly macs: MacLearningTable;
-  /** OpenFlow tables, starting with OVS's default flow. */
-  readonly pipeline = Pipeline.withDefaultFlow();
+  /** OpenFlow tables and groups (the default NORMAL flow is added by ofproto as OVS's bridge.c does). */
+  readonly pipeline = new Pipeline();
   /** The spanning tree, when the bridge runs STP or RSTP. */
   tree: BridgeTree | null = null;
   /** Ports whose link is down (a spanning tree keeps them disabled). */
   readonly linkDown = new Set<string>();
+  /** OFPPC_* config bits set by OpenFlow port_mod, by OpenFlow port number. */
+  readonly portConfig = new Map<number, number>();
+  /** Standalone fail mode with controllers configured and none connected: NORMAL switching. */
+  failOpen = false;
+  /** fail_mode=secure. */
+  failSecure = false;
+  /** Whether the Bridge has controllers configured (Controller rows). */
+  hasControllers = false;
+  /** Whether a controller is connected. */
+  connected = false;
+  /** Whether fail mode has been configured once. */
+  configured = false;
 
   constructor(
     /** Current settings. */
     public settings: BridgeSettings,
     onMacRemoved: MacRemoved,
+    /** Milliseconds, when the bridge was made. */
+    readonly created = Date.now(),
   ) {
     this.macs = new MacLearningTable({
       idleTime: settings.macAgingTime,

@@ -17,3 +17,27 @@ export const FLOW_WORDS = F_REG0 + F_REGS;
 export function newOfFlow(): Uint32Array {
   return new Uint32Array(FLOW_WORDS);
 }
+
+/** Words per slab of a FlowWordsPool: one ArrayBuffer serves this many flows. */
+const SLAB_WORDS = FLOW_WORDS * 1024;
+
+/**
+ * Zeroed FLOW_WORDS views carved from shared slabs. A separate Uint32Array per match costs an ArrayBuffer
+ * each (an off-heap allocation and a GC finalizer); loading 100,000 flows makes hundreds of thousands of
+ * them. A slab is freed once every view of it is garbage, so short-lived and long-lived words must come
+ * from different pools (or the short-lived ones pin the slabs of the long-lived ones).
+ */
+export class FlowWordsPool {
+  private slab = new Uint32Array(SLAB_WORDS);
+  private used = 0;
+
+  alloc(): Uint32Array {
+    if (this.used + FLOW_WORDS > SLAB_WORDS) {
+      this.slab = new Uint32Array(SLAB_WORDS);
+      this.used = 0;
+    }
+    const view = this.slab.subarray(this.used, this.used + FLOW_WORDS);
+    this.used += FLOW_WORDS;
+    return view;
+  }
+}

@@ -1,10 +1,14 @@
 // ofproto, the switch's slow path (OVS's ofproto-dpif): the bridges and ports the reconciler configures,
 // their MAC tables, upcall translation for the datapath, and the fdb/* commands. Every change to state a
 // cached flow may depend on is announced to the datapath as `invalidate(tag)` (src/ofproto/tags.ts).
-import { ActionsBuilder, USERSPACE_SLOW_PATH_STP } from '../datapath/actions.js';
+import { ActionsBuilder, USERSPACE_CONTROLLER, USERSPACE_SLOW_PATH_STP } from '../datapath/actions.js';
 import type { Datapath } from '../datapath/datapath.js';
 import type { UpcallHandler, XlateResult } from '../datapath/upcall.js';
-import { K_IN_PORT } from '../packet/flow-key.js';
+import type { OfpAction } from '../openflow/action-text.js';
+import type { PhyPort, PortStats } from '../openflow/messages.js';
+import { OfpError } from '../openflow/wire-errors.js';
+import { extractFlowKey } from '../packet/extract.js';
+import { K_IN_PORT, newFlowKey } from '../packet/flow-key.js';
 import {
   type BridgePort,
   type BridgeSettings,
@@ -14,14 +18,43 @@ import {
   samePortSettings,
 } from './bridge.js';
 import { formatFdbShow } from './fdb-show.js';
+import {
+  applyFlowMod,
+  applyGroupMod,
+  expireRules,
+  groupViews,
+  type Removed,
+  ruleView,
+  selectRules,
+  tableViews,
+} from './flow-mod.js';
+import { FlowMatch, type Pipeline, Rule, type RuleSpec } from './flow-table.js';
 import type { MacEntry } from './mac-learning.js';
+import type {
+  FlowModRequest,
+  FlowQuery,
+  GroupModRequest,
+  GroupView,
+  OpenFlowEvents,
+  OpenFlowSwitch,
+  RuleView,
+  TableView,
+} from './of-switch.js';
 import { sameRstpBridgeSettings } from './rstp/config.js';
 import { rstpShow } from './rstp/show.js';
 import { BridgeRstp, BridgeStp, type BridgeTree, type StpOutcome } from './spanning.js';
 import { stpShow } from './stp/show.js';
-import { bridgeTag, dpPortTag, macTag, portTag, stpTag } from './tags.js';
+import { bridgeTag, dpPortTag, flowsTag, macTag, portTag, stpTag } from './tags.js';
 import { samePortVlan } from './vlan.js';
-import { type PortRef, translateKey, type XlateEnv } from './xlate.js';
+import {
+  type ControllerAction,
+  OFPPC_PORT_DOWN,
+  type PortRef,
+  Trace,
+  translateKey,
+  translatePacketOut,
+  type XlateEnv,
+} from './xlate.js';
 
 export { type BridgeSettings, OFPP_LOCAL, type PortSettings } from './bridge.js';
 export type { VlanMode } from './vlan.js';
@@ -42,15 +75,58 @@ export interface OfprotoLog {
   warn(msg: string): void;
 }
 
+/** What ofproto learns about a port's device for OpenFlow port descriptions and statistics. */
+export interface PortInfo {
+  readonly mac: string;
+  /** Carrier. */
+  readonly linkUp: boolean;
+  /** OFPPF_* current features (speed, duplex, medium), 0 when unknown. */
+  readonly curr: number;
+  /** Kbit/s, 0 when unknown. */
+  readonly currSpeed: number;
+  readonly stats: {
+    readonly rxPackets: number;
+    readonly txPackets: number;
+    readonly rxBytes: number;
+    readonly txBytes: number;
+    readonly rxDropped: number;
+    readonly txDropped: number;
+    readonly rxErrors: number;
+    readonly txErrors: number;
+  } | null;
+  /** Milliseconds the port has existed. */
+  readonly ageMs: number;
+}
+
+/** Looks up a port's device information by port (interface) name. */
+export type PortInfoSource = (portName: string) => PortInfo | undefined;
+
+/** OpenFlow 1.0 OFPPS_* state bits. */
+const OFPPS_LINK_DOWN = 1;
+const OFPPS_STP_LEARN = 1 << 8;
+const OFPPS_STP_FORWARD = 2 << 8;
+const OFPPS_STP_BLOCK = 3 << 8;
+const OFPPS_LIVE = 4;
+
+/** The datapath features OpenFlow uses, beyond invalidation and execution. */
+type OfprotoDatapath = Pick<Datapath, 'invalidate' | 'execute'> & Partial<Pick<Datapath, 'pushStats'>>;
+
 /** All bridges of one vswitchd over one datapath, and the datapath's upcall handler. */
-export class Ofproto implements UpcallHandler {
+export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   private readonly bridges = new Map<string, OfBridge>();
   /** Datapath port → the bridge port that owns it. */
   private readonly dpPorts = new Map<number, PortRef>();
   private readonly env: XlateEnv;
+  /** Controller actions the datapath may raise, by registration number (the ACT_USERSPACE argument's
+   *  upper bits), and their numbers by content so that retranslations reuse them. */
+  private readonly controllerActions: ControllerAction[] = [];
+  private readonly controllerIds = new Map<string, number>();
+  private events: OpenFlowEvents | null = null;
+  private portInfo: PortInfoSource = () => undefined;
+  private dpidSource: (bridge: string) => bigint | undefined = () => undefined;
 
   constructor(
-    private readonly datapath: Pick<Datapath, 'invalidate' | 'execute'>,
+    private readonly datapath: OfprotoDatapath,
     private readonly log: OfprotoLog = { warn: () => {} },
     /** Milliseconds; the same clock the caller passes to run() and the datapath to translate(). */
     private readonly clock: () => number = Date.now,
@@ -59,6 +135,8 @@ export class Ofproto implements UpcallHandler {
       inputOf: (dpPort) => this.dpPorts.get(dpPort),
       patchPeer: (port) => this.patchPeer(port),
       learn: (bridge, mac, vlan, port, now) => this.learn(bridge, mac, vlan, port, now),
+      learnFlow: (bridge, tableId, spec, now) => this.learnFlow(bridge, tableId, spec, now),
+      controller: (action) => this.registerController(action),
       warn: (msg) => this.log.warn(msg),
     };
   }
@@ -68,16 +146,51 @@ export class Ofproto implements UpcallHandler {
     const s = { ...settings };
     const bridge = this.bridges.get(s.name);
     if (bridge === undefined) {
-      const created = new OfBridge(s, (br, e) => this.macRemoved(br, e));
+      const created = new OfBridge(s, (br, e) => this.macRemoved(br, e), this.clock());
       this.bridges.set(s.name, created);
       this.configureStp(created);
+      this.configureFailMode(created);
       this.datapath.invalidate(bridgeTag(s.name));
       return;
     }
     const bpduChanged = bridge.settings.forwardBpdu !== s.forwardBpdu;
     bridge.configure(s);
     this.configureStp(bridge);
-    if (bpduChanged) this.datapath.invalidate(bridgeTag(s.name));
+    if (this.configureFailMode(bridge) || bpduChanged) this.datapath.invalidate(bridgeTag(s.name));
+  }
+
+  /**
+   * Applies fail_mode and the presence of controllers. As OVS's bridge.c, a bridge without controllers in
+   * standalone mode gets the flow `priority=0 actions=NORMAL` when it is created or gains that state; with
+   * controllers, standalone mode switches NORMAL on (fail-open) while none is connected. Returns whether
+   * forwarding changed.
+   */
+  private configureFailMode(bridge: OfBridge): boolean {
+    const secure = bridge.settings.failMode === 'secure';
+    const hasControllers = (bridge.settings.controllers ?? 0) > 0;
+    const changed =
+      bridge.failSecure !== secure || bridge.hasControllers !== hasControllers || !bridge.configured;
+    bridge.failSecure = secure;
+    bridge.hasControllers = hasControllers;
+    if (!hasControllers) bridge.connected = false;
+    const failOpen = hasControllers && !secure && !bridge.connected;
+    const openChanged = failOpen !== bridge.failOpen;
+    bridge.failOpen = failOpen;
+    if (changed && !hasControllers && !secure) this.ensureNormalFlow(bridge);
+    bridge.configured = true;
+    return openChanged;
+  }
+
+  /** Adds (or restores the actions of) the default flow `priority=0 actions=NORMAL` in table 0. */
+  private ensureNormalFlow(bridge: OfBridge): void {
+    const match = FlowMatch.catchAll();
+    const normal: OfpAction = { type: 'output', port: 0xfffa, maxLen: 0 };
+    const existing = bridge.pipeline.table(0).findStrict(match, 0);
+    if (existing !== null && existing.actions.length === 1 && existing.actions[0].type === 'output') {
+      if ((existing.actions[0] as { port: number }).port === 0xfffa) return;
+    }
+    bridge.pipeline.add(0, new Rule({ priority: 0, match, actions: [normal] }, this.clock()));
+    this.datapath.invalidate(flowsTag(bridge.name));
   }
 
   /** Starts, reconfigures or stops the bridge's spanning tree after its settings changed. */
@@ -271,17 +384,255 @@ export class Ofproto implements UpcallHandler {
     for (const b of targets) b.macs.flush();
   }
 
-  /** Ages MAC entries out and trims tables to their size; call about once a second. */
+  /** Ages MAC entries out, trims tables to their size and expires flows; call about once a second. */
   run(now: number): void {
+    let pushed = false;
     for (const b of this.bridges.values()) {
       b.macs.run(now);
       if (b.tree !== null) this.stpOutcome(b, b.tree.tick(now));
+      if (b.pipeline.hasTimeouts()) {
+        if (!pushed) this.datapath.pushStats?.(now);
+        pushed = true;
+        this.removed(b, expireRules(b.pipeline, now));
+      }
     }
+  }
+
+  // ----------------------------------------------------------------------------------------------------
+  // OpenFlow (OpenFlowSwitch).
+
+  hasBridge(bridge: string): boolean {
+    return this.bridges.has(bridge);
+  }
+
+  /** The bridge (for the OpenFlow layer's tests and commands). */
+  bridge(name: string): OfBridge | undefined {
+    return this.bridges.get(name);
+  }
+
+  datapathId(bridge: string): bigint {
+    const b = this.requireBridge(bridge);
+    if (b.settings.datapathId !== undefined && b.settings.datapathId !== null) return b.settings.datapathId;
+    const chosen = this.dpidSource(bridge);
+    if (chosen !== undefined) return chosen;
+    const local = b.byOfport.get(OFPP_LOCAL);
+    const mac = local?.settings.mac ?? this.portInfo(bridge)?.mac ?? '00:00:00:00:00:00';
+    return BigInt(`0x${mac.replaceAll(':', '')}`);
+  }
+
+  setPortInfoSource(source: PortInfoSource): void {
+    this.portInfo = source;
+  }
+
+  /** Where the datapath ID vswitchd picked for a bridge comes from (OVS's bridge_pick_datapath_id). */
+  setDatapathIdSource(source: (bridge: string) => bigint | undefined): void {
+    this.dpidSource = source;
+  }
+
+  ports(bridge: string): PhyPort[] {
+    const b = this.requireBridge(bridge);
+    const out: PhyPort[] = [];
+    for (const p of b.ports.values()) {
+      const info = this.portInfo(p.settings.name);
+      const config = b.portConfig.get(p.settings.ofport) ?? 0;
+      let state = info !== undefined && !info.linkUp ? OFPPS_LINK_DOWN : 0;
+      if (b.tree !== null) {
+        const st = b.tree.portState(p.settings.name);
+        state |=
+          st === 'forwarding' ? OFPPS_STP_FORWARD : st === 'learning' ? OFPPS_STP_LEARN : OFPPS_STP_BLOCK;
+      }
+      if (info?.linkUp && (config & OFPPC_PORT_DOWN) === 0) state |= OFPPS_LIVE;
+      out.push({
+        portNo: p.settings.ofport,
+        hwAddr: info?.mac ?? p.settings.mac ?? '00:00:00:00:00:00',
+        name: p.settings.name,
+        config,
+        state,
+        curr: info?.curr ?? 0,
+        advertised: 0,
+        supported: 0,
+        peer: 0,
+        currSpeed: info?.currSpeed ?? 0,
+        maxSpeed: 0,
+      });
+    }
+    return out.sort((a, c) => a.portNo - c.portNo);
+  }
+
+  portStats(bridge: string, port: number | null): PortStats[] {
+    const b = this.requireBridge(bridge);
+    const out: PortStats[] = [];
+    for (const p of b.ports.values()) {
+      if (port !== null && port !== 0xffff && p.settings.ofport !== port) continue;
+      const info = this.portInfo(p.settings.name);
+      const s = info?.stats;
+      const n = (v: number | undefined): bigint =>
+        v === undefined ? 0n : BigInt(Math.max(0, Math.trunc(v)));
+      const age = info?.ageMs ?? 0;
+      out.push({
+        portNo: p.settings.ofport,
+        rxPackets: n(s?.rxPackets),
+        txPackets: n(s?.txPackets),
+        rxBytes: n(s?.rxBytes),
+        txBytes: n(s?.txBytes),
+        rxDropped: n(s?.rxDropped),
+        txDropped: n(s?.txDropped),
+        rxErrors: n(s?.rxErrors),
+        txErrors: n(s?.txErrors),
+        rxFrameErr: 0n,
+        rxOverErr: 0n,
+        rxCrcErr: 0n,
+        collisions: 0n,
+        durationSec: Math.floor(age / 1000),
+        durationNsec: (age % 1000) * 1_000_000,
+      });
+    }
+    if (port !== null && port !== 0xffff && out.length === 0) throw new OfpError('OFPBRC_BAD_PORT');
+    return out.sort((a, c) => a.portNo - c.portNo);
+  }
+
+  portMod(bridge: string, port: number, _hwAddr: string, config: number, mask: number): void {
+    const b = this.requireBridge(bridge);
+    const p = b.byOfport.get(port);
+    if (p === undefined) throw new OfpError('OFPPMFC_BAD_PORT');
+    const old = b.portConfig.get(port) ?? 0;
+    const cur = ((old & ~mask) | (config & mask)) >>> 0;
+    if (cur === old) return;
+    b.portConfig.set(port, cur);
+    this.invalidatePort(b, p.settings, p.settings);
+    this.events?.portStatus({
+      bridge,
+      reason: 'modify',
+      port: this.ports(bridge).find((x) => x.portNo === port) as PhyPort,
+    });
+  }
+
+  flowMod(bridge: string, fm: FlowModRequest): void {
+    const b = this.requireBridge(bridge);
+    const r = applyFlowMod(b.pipeline, fm, this.clock());
+    this.datapath.invalidate(flowsTag(bridge));
+    this.removed(b, r.removed);
+  }
+
+  flowStats(bridge: string, q: FlowQuery): RuleView[] {
+    const b = this.requireBridge(bridge);
+    const now = this.clock();
+    this.datapath.pushStats?.(now);
+    return selectRules(b.pipeline, q).map((r) => ruleView(r, now));
+  }
+
+  tableStats(bridge: string): TableView[] {
+    return tableViews(this.requireBridge(bridge).pipeline);
+  }
+
+  groupMod(bridge: string, gm: GroupModRequest): void {
+    const b = this.requireBridge(bridge);
+    const removed = applyGroupMod(b.pipeline, gm, this.clock());
+    this.datapath.invalidate(flowsTag(bridge));
+    this.removed(b, removed);
+  }
+
+  groups(bridge: string, groupId: number | null): GroupView[] {
+    const b = this.requireBridge(bridge);
+    const now = this.clock();
+    this.datapath.pushStats?.(now);
+    return groupViews(b.pipeline, groupId, now);
+  }
+
+  packetOut(bridge: string, inPort: number, actions: readonly OfpAction[], frame: Uint8Array): void {
+    const b = this.requireBridge(bridge);
+    const port = b.byOfport.get(inPort) ?? null;
+    const key = newFlowKey();
+    extractFlowKey(frame, 0, frame.length, port?.settings.dpPort ?? 0, key);
+    const result = translatePacketOut(b, port, inPort, actions, key, this.clock(), this.env);
+    if (result.actions.length > 0) this.datapath.execute(frame, result.actions, port?.settings.dpPort ?? 0);
+  }
+
+  setControllerState(bridge: string, connected: boolean): void {
+    const b = this.bridges.get(bridge);
+    if (b === undefined) return;
+    b.connected = connected;
+    if (this.configureFailMode(b)) this.datapath.invalidate(bridgeTag(bridge));
+  }
+
+  setEventSink(sink: OpenFlowEvents | null): void {
+    this.events = sink;
+  }
+
+  /** Tells controllers about rules that left their tables (those with send_flow_rem). */
+  private removed(bridge: OfBridge, removed: readonly Removed[]): void {
+    if (removed.length === 0) return;
+    this.datapath.invalidate(flowsTag(bridge.name));
+    const now = this.clock();
+    for (const r of removed) {
+      if ((r.rule.flags & 1) === 0) continue;
+      this.events?.flowRemoved({ bridge: bridge.name, rule: ruleView(r.rule, now), reason: r.reason });
+    }
+  }
+
+  /** A learn action's rule: added, or an identical one refreshed (its idle timer restarts). */
+  private learnFlow(bridge: OfBridge, tableId: number, spec: RuleSpec, now: number): void {
+    if (!this.bridges.has(bridge.name)) return;
+    const table = bridge.pipeline.table(tableId);
+    const existing = table.findStrict(spec.match, spec.priority);
+    if (existing !== null && sameActions(existing.actions, spec.actions)) {
+      existing.used = now;
+      existing.modified = now;
+      return;
+    }
+    bridge.pipeline.add(tableId, new Rule(spec, now));
+    this.datapath.invalidate(flowsTag(bridge.name));
+  }
+
+  private registerController(action: ControllerAction): number {
+    const key = controllerKey(action);
+    let id = this.controllerIds.get(key);
+    if (id === undefined) {
+      id = this.controllerActions.length;
+      this.controllerActions.push(action);
+      this.controllerIds.set(key, id);
+    }
+    return ((id << 8) | USERSPACE_CONTROLLER) >>> 0;
+  }
+
+  private raisePacketIn(id: number, buf: Uint8Array, offset: number, length: number): void {
+    const a = this.controllerActions[id];
+    if (a === undefined || this.events === null || !this.bridges.has(a.bridge)) return;
+    const keep = Math.min(length, a.maxLen === 0 ? length : a.maxLen);
+    this.events.packetIn({
+      bridge: a.bridge,
+      reason: a.reason,
+      tableId: a.tableId,
+      cookie: a.cookie,
+      frame: buf.slice(offset, offset + keep),
+      totalLen: length,
+      inPort: a.inPort,
+      metadata: a.metadata,
+      controllerId: a.controllerId,
+      userdata: a.userdata,
+      maxLen: a.maxLen,
+      implicitMiss: a.implicitMiss,
+    });
   }
 
   /** Translates a datapath miss (UpcallHandler). */
   translate(key: Uint32Array, now: number): XlateResult {
     return translateKey(key, now, this.env);
+  }
+
+  /**
+   * ofproto/trace: translates `key` (K_IN_PORT a datapath port) without side effects and returns the
+   * result with the trace. Throws OfprotoError for an unknown in_port.
+   */
+  trace(key: Uint32Array, now: number, sideEffects = false): { result: XlateResult; trace: Trace } {
+    const trace = new Trace();
+    const result = translateKey(key, now, this.env, { trace, sideEffects });
+    return { result, trace };
+  }
+
+  /** The datapath port of OpenFlow port `ofport` of `bridge` (for ofproto/trace's in_port). */
+  dpPortOf(bridge: string, ofport: number): number | null {
+    return this.bridges.get(bridge)?.byOfport.get(ofport)?.settings.dpPort ?? null;
   }
 
   /** A packet sent to userspace by an action: BPDUs go to the input bridge's spanning tree. */
@@ -293,11 +644,20 @@ export class Ofproto implements UpcallHandler {
     length: number,
     now: number,
   ): void {
+    if ((reason & 0xff) === USERSPACE_CONTROLLER) {
+      this.raisePacketIn(reason >>> 8, buf, offset, length);
+      return;
+    }
     if (reason !== USERSPACE_SLOW_PATH_STP) return;
     const input = this.dpPorts.get(key[K_IN_PORT]);
     const tree = input?.bridge.tree;
     if (input === undefined || tree === null || tree === undefined) return;
     this.stpOutcome(input.bridge, tree.receive(input.port.settings.name, buf, offset, length, now));
+  }
+
+  /** Every bridge name with its pipeline (for `ofctl`-like commands inside vswitchd). */
+  pipelineOf(bridge: string): Pipeline {
+    return this.requireBridge(bridge).pipeline;
   }
 
   private requireBridge(name: string): OfBridge {
@@ -346,4 +706,33 @@ export class Ofproto implements UpcallHandler {
     const dps = new Set([old?.dpPort, cur?.dpPort]);
     for (const dp of dps) if (dp !== undefined && dp !== null) this.datapath.invalidate(dpPortTag(dp));
   }
+}
+
+function sameActions(a: readonly OfpAction[], b: readonly OfpAction[]): boolean {
+  return a.length === b.length && JSON.stringify(a, jsonBig) === JSON.stringify(b, jsonBig);
+}
+
+function jsonBig(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Array.from(v);
+  return v;
+}
+
+function controllerKey(a: ControllerAction): string {
+  return JSON.stringify(
+    [
+      a.bridge,
+      a.reason,
+      a.tableId,
+      a.cookie,
+      a.maxLen,
+      a.controllerId,
+      a.userdata,
+      a.inPort,
+      a.implicitMiss,
+      Array.from(a.metadata.value),
+      Array.from(a.metadata.mask),
+    ],
+    jsonBig,
+  );
 }

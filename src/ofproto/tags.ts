@@ -26,3 +26,8 @@ export function dpPortTag(n: number): string {
 export function stpTag(bridge: string): string {
   return `stp:${bridge}`;
 }
+
+/** Everything about a bridge's OpenFlow tables and groups (set on every flow that runs them). */
+export function flowsTag(bridge: string): string {
+  return `flows:${bridge}`;
+}

@@ -3,7 +3,7 @@
 // every OpenFlow encoder applies before a match leaves ovs-ofctl: fields whose prerequisites the match
 // does not establish (tp_dst without tcp/udp/sctp, nw_src without ip...) are dropped.
 
-import { F_REG0, F_REGS, FLOW_WORDS } from '../ofproto/of-flow.js';
+import { F_REG0, F_REGS, FLOW_WORDS, FlowWordsPool } from '../ofproto/of-flow.js';
 import {
   FRAG_ANY,
   FRAG_LATER,
@@ -33,9 +33,12 @@ export interface MatchWords {
   readonly mask: Uint32Array;
 }
 
+/** Parsed matches are mostly short-lived (copied into rules or encoded): their own slabs. */
+const parsePool = new FlowWordsPool();
+
 /** A match on nothing (every flow). */
 export function catchAllMatch(): { value: Uint32Array; mask: Uint32Array } {
-  return { value: new Uint32Array(FLOW_WORDS), mask: new Uint32Array(FLOW_WORDS) };
+  return { value: parsePool.alloc(), mask: parsePool.alloc() };
 }
 
 /** OpenFlow's default priority (OFP_DEFAULT_PRIORITY). */

@@ -12,6 +12,7 @@ import { UnixctlError, type UnixctlServer } from '../unixctl/server.js';
 import type { Coverage } from './coverage.js';
 import type { TypedDummyNetdev } from './netdevs.js';
 import type { Iface, SwitchState } from './switch.js';
+import { ofprotoTrace } from './trace.js';
 import { type Vlog, VlogSpecError } from './vlog.js';
 
 /** What the commands work on. */
@@ -71,6 +72,10 @@ export function registerCommands(server: UnixctlServer, ctx: CommandContext): vo
   treeCommand('rstp/tcn', 'rstpTcn', 'No such RSTP object');
   reg('dpif/show', '', 0, 0, () => dpifShow(ctx.sw));
   reg('ofproto/list-tunnels', '', 0, 0, () => listTunnels(ctx.sw));
+  reg('ofproto/trace', '[--plain] [dp] bridge flow [-generate]', 2, 5, async (args) => {
+    await ctx.settled();
+    return ofprotoTrace(ctx.sw, args, ctx.clock());
+  });
   reg('dpif/dump-dps', '', 0, 0, () =>
     ctx.sw
       .bridges()

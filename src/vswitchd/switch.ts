@@ -10,7 +10,7 @@ import type { Netdev } from '../netdev/netdev.js';
 import { NetdevError } from '../netdev/netdev.js';
 import { samePortSettings } from '../ofproto/bridge.js';
 import { isReservedMac, parseMac } from '../ofproto/eth-addr.js';
-import { type BridgeSettings, OFPP_LOCAL, type PortSettings } from '../ofproto/ofproto.js';
+import { type BridgeSettings, OFPP_LOCAL, type Ofproto, type PortSettings } from '../ofproto/ofproto.js';
 import { rstpBridgeSettings, sameRstpBridgeSettings } from '../ofproto/rstp/config.js';
 import type { BridgeTree } from '../ofproto/spanning.js';
 import { type StpBridgeSettings, stpBridgeSettings } from '../ofproto/stp/config.js';
@@ -45,6 +45,11 @@ export interface OfprotoApi extends UpcallHandler {
   rstpTcn?(bridge: string | null): void;
   /** The bridge's spanning tree (STP or RSTP), for status reporting. */
   treeOf?(bridge: string): BridgeTree | null;
+  /** ofproto/trace and its helpers (src/vswitchd/trace.ts). */
+  trace?: Ofproto['trace'];
+  dpPortOf?: Ofproto['dpPortOf'];
+  portsOf?: Ofproto['portsOf'];
+  bridgeNames?: Ofproto['bridgeNames'];
 }
 
 /** One interface as the switch has it. */

@@ -16,6 +16,7 @@ import { registerCommands } from './commands.js';
 import { SELECTION } from './config.js';
 import { Coverage } from './coverage.js';
 import { type DummyLevel, datapathTypes, ifaceTypes, type NetdevOpener, netdevOpener } from './netdevs.js';
+import { portInfoSource } from './port-info.js';
 import { Reconciler } from './reconciler.js';
 import { type OfprotoApi, SwitchState } from './switch.js';
 import { type ModuleLog, Vlog } from './vlog.js';
@@ -94,6 +95,13 @@ export class Vswitchd {
     const { datapath, ofproto } = (options.build ?? defaultBuild)(clock, vlog);
     datapath.setUpcallHandler(countingHandler(ofproto, coverage));
     const sw = new SwitchState(datapath, ofproto, options.open ?? netdevOpener(level), log, coverage);
+    if (ofproto instanceof Ofproto) {
+      ofproto.setPortInfoSource(portInfoSource(sw, clock));
+      ofproto.setDatapathIdSource((name) => {
+        const dpid = sw.bridge(name)?.dpid;
+        return dpid === undefined || dpid === '' ? undefined : BigInt(`0x${dpid}`);
+      });
+    }
     let connection: OvsdbConnection | null = null;
     let unixctl: UnixctlServer | null = null;
     let reconciler: Reconciler | null = null;

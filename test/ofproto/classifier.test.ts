@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Classifier, type ClsRule } from '../../src/ofproto/classifier.js';
-import { FlowMatch, FlowTable } from '../../src/ofproto/flow-table.js';
+import { FlowMatch, FlowTable, Rule as TableRule } from '../../src/ofproto/flow-table.js';
 import { F_METADATA_LO, F_REG0, FLOW_WORDS, newOfFlow } from '../../src/ofproto/of-flow.js';
 import {
   K_DL_TYPE,
@@ -485,8 +485,15 @@ describe('Classifier semantics', () => {
 describe('FlowTable on the classifier', () => {
   test('add/remove/findStrict/findLoose/size, and matches on registers', () => {
     const t = new FlowTable();
-    const r1 = { priority: 10, match: match({ [F_REG0]: [5, ALL] }), actions: [] };
-    const r2 = { priority: 10, match: match({ [F_REG0]: [5, ALL] }), actions: [{ type: 'normal' as const }] };
+    const r1 = new TableRule({ priority: 10, match: match({ [F_REG0]: [5, ALL] }), actions: [] }, 0);
+    const r2 = new TableRule(
+      {
+        priority: 10,
+        match: match({ [F_REG0]: [5, ALL] }),
+        actions: [{ type: 'output', port: 0xfffa, maxLen: 0 }],
+      },
+      0,
+    );
     assert.equal(t.add(r1), null);
     assert.equal(t.add(r2), r1);
     assert.equal(t.size, 1);

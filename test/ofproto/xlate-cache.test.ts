@@ -113,11 +113,20 @@ describe('tags and invalidation', () => {
   test('a translation names its bridge, the source entry it learned and the destination it looked up', () => {
     const { ofp } = setup();
     const miss = ofp.translate(makeKey({ inPort: 2, src: B, dst: A }), 0);
-    assert.deepEqual(miss.tags, ['bridge:br0', 'mac:br0:0:00:00:00:00:00:0b', 'mac:br0:0:00:00:00:00:00:0a']);
+    assert.deepEqual(miss.tags, [
+      'bridge:br0',
+      'flows:br0',
+      'mac:br0:0:00:00:00:00:00:0b',
+      'mac:br0:0:00:00:00:00:00:0a',
+    ]);
     learnA(ofp);
     const hit = ofp.translate(makeKey({ inPort: 2, src: B, dst: A }), 0);
     assert.deepEqual(hit.tags, miss.tags);
-    assert.deepEqual(learnA(ofp).tags, ['bridge:br0', 'mac:br0:0:00:00:00:00:00:0a'], 'broadcast: no lookup');
+    assert.deepEqual(
+      learnA(ofp).tags,
+      ['bridge:br0', 'flows:br0', 'mac:br0:0:00:00:00:00:00:0a'],
+      'broadcast: no lookup',
+    );
     assert.equal(miss.install, true);
   });
 
@@ -210,7 +219,7 @@ describe('onUsed', () => {
     const { ofp, dp } = setup();
     const r = learnA(ofp, 0);
     assert.ok(r.onUsed);
-    r.onUsed(200_000);
+    r.onUsed(200_000, 1, 60, false);
     ofp.run(310_000);
     assert.match(ofp.fdbShow('br0', 310_000), /00:00:00:00:00:0a {2}110\n$/);
     dp.take();
@@ -223,7 +232,7 @@ describe('onUsed', () => {
     const r = learnA(ofp, 0);
     ofp.translate(makeKey({ inPort: 2, src: A, dst: BCAST }), 1000);
     dp.take();
-    r.onUsed?.(2000);
+    r.onUsed?.(2000, 1, 60, false);
     assert.deepEqual(dp.take(), ['mac:br0:0:00:00:00:00:00:0a']);
     assert.match(ofp.fdbShow('br0', 2000), / {4}1 {5}0 {2}00:00:00:00:00:0a/);
   });
@@ -232,7 +241,7 @@ describe('onUsed', () => {
     const { ofp } = setup();
     const r = learnA(ofp, 0);
     ofp.removePort('br0', 'p1');
-    r.onUsed?.(1000);
+    r.onUsed?.(1000, 1, 60, false);
     assert.equal(ofp.fdbShow('br0', 1000), ' port  VLAN  MAC                Age\n');
   });
 });

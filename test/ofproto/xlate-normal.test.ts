@@ -68,7 +68,7 @@ describe('NORMAL: learning switch', () => {
     bridge(ofp, 'br0', [{}, {}, {}]);
     const r = ofp.translate(makeKey({ inPort: 1, src: '01:00:00:00:00:09', dst: BCAST }), 0);
     assert.equal(formatActions(r.actions), '2,3');
-    assert.equal(r.onUsed, undefined);
+    r.onUsed?.(1, 1, 60, false);
     assert.equal(ofp.fdbShow('br0', 0), ' port  VLAN  MAC                Age\n');
   });
 
