@@ -29,7 +29,7 @@ export const ACT_SET_TUNNEL = 5;
  */
 export const ACT_SET_MASKED = 6;
 
-/** ACT_USERSPACE reasons. */
+/** ACT_USERSPACE reasons (the low byte of its argument). */
 export const USERSPACE_SLOW_PATH_STP = 1;
 export const USERSPACE_CONTROLLER = 2;
 
@@ -94,11 +94,19 @@ export class ActionsBuilder {
   }
 }
 
-const USERSPACE_TEXT: Record<number, string> = {
-  [USERSPACE_SLOW_PATH_STP]: 'userspace(pid=0,slow_path(stp))',
-  [USERSPACE_CONTROLLER]:
-    'userspace(pid=0,controller(reason=1,dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535))',
-};
+/**
+ * ODP text of a userspace action. A controller action's argument carries the OpenFlow packet-in reason in
+ * bits 8-15 (OFPR_NO_MATCH 0, OFPR_ACTION 1, OFPR_INVALID_TTL 2, ...) above USERSPACE_CONTROLLER, and
+ * ofproto's registration number above that.
+ */
+function userspaceText(arg: number): string {
+  if (arg === USERSPACE_SLOW_PATH_STP) return 'userspace(pid=0,slow_path(stp))';
+  if ((arg & 0xff) === USERSPACE_CONTROLLER) {
+    const reason = (arg >>> 8) & 0xff;
+    return `userspace(pid=0,controller(reason=${reason},dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535))`;
+  }
+  return `userspace(pid=0,userdata(${arg}))`;
+}
 
 /**
  * ODP text of an action program, as `ovs-appctl dpctl/dump-flows` prints it ("drop" when empty). `key` is the
@@ -129,7 +137,7 @@ export function formatActions(actions: Uint32Array, key?: Uint32Array): string {
         parts.push('pop_vlan');
         break;
       case ACT_USERSPACE:
-        parts.push(USERSPACE_TEXT[arg] ?? `userspace(pid=0,userdata(${arg}))`);
+        parts.push(userspaceText(arg));
         break;
       case ACT_SET_TUNNEL:
         parts.push(formatSetTunnel(actions, i + 1));

@@ -4,7 +4,7 @@
 import { ActionsBuilder, USERSPACE_CONTROLLER, USERSPACE_SLOW_PATH_STP } from '../datapath/actions.js';
 import type { Datapath } from '../datapath/datapath.js';
 import type { UpcallHandler, XlateResult } from '../datapath/upcall.js';
-import type { OfpAction } from '../openflow/action-text.js';
+import type { OfpAction, PacketInReason } from '../openflow/action-text.js';
 import type { PhyPort, PortStats } from '../openflow/messages.js';
 import { OfpError } from '../openflow/wire-errors.js';
 import { extractFlowKey } from '../packet/extract.js';
@@ -100,6 +100,16 @@ export interface PortInfo {
 
 /** Looks up a port's device information by port (interface) name. */
 export type PortInfoSource = (portName: string) => PortInfo | undefined;
+
+/** OpenFlow packet-in reason codes (OFPR_*), as the datapath's userspace action text shows them. */
+const OFPR_CODES: Record<PacketInReason, number> = {
+  no_match: 0,
+  action: 1,
+  invalid_ttl: 2,
+  action_set: 3,
+  group: 4,
+  packet_out: 5,
+};
 
 /** OpenFlow 1.0 OFPPS_* state bits. */
 const OFPPS_LINK_DOWN = 1;
@@ -588,11 +598,18 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     const key = controllerKey(action);
     let id = this.controllerIds.get(key);
     if (id === undefined) {
+      // 16 bits of the userspace argument number the registrations; past that, start over (cached flows
+      // holding old numbers are dropped so none raises the wrong packet_in).
+      if (this.controllerActions.length > 0xffff) {
+        this.controllerActions.length = 0;
+        this.controllerIds.clear();
+        for (const b of this.bridges.values()) this.datapath.invalidate(flowsTag(b.name));
+      }
       id = this.controllerActions.length;
       this.controllerActions.push(action);
       this.controllerIds.set(key, id);
     }
-    return ((id << 8) | USERSPACE_CONTROLLER) >>> 0;
+    return ((id << 16) | (OFPR_CODES[action.reason] << 8) | USERSPACE_CONTROLLER) >>> 0;
   }
 
   private raisePacketIn(id: number, buf: Uint8Array, offset: number, length: number): void {
@@ -645,7 +662,7 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     now: number,
   ): void {
     if ((reason & 0xff) === USERSPACE_CONTROLLER) {
-      this.raisePacketIn(reason >>> 8, buf, offset, length);
+      this.raisePacketIn(reason >>> 16, buf, offset, length);
       return;
     }
     if (reason !== USERSPACE_SLOW_PATH_STP) return;
