@@ -39,9 +39,21 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'configure the switch through its database (like ovs-vsctl)',
     load: async () => (await import('./vsctl.js')).run,
   },
+  ofctl: {
+    summary: 'administer OpenFlow switches (like ovs-ofctl)',
+    load: async () => (await import('./ofctl.js')).run,
+  },
   appctl: {
     summary: 'send a command to a running tsovs daemon (like ovs-appctl)',
     load: async () => (await import('./appctl.js')).run,
+  },
+  lab: {
+    summary: 'networks from lab files: lab up|down|status|check|capture|exec FILE',
+    load: async () => (await import('./lab.js')).run,
+  },
+  demo: {
+    summary: "the seed's experiment in one command: demo [gre|vxlan|geneve] [--keep]",
+    load: async () => (await import('./demo.js')).run,
   },
 };
 

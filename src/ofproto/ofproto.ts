@@ -111,11 +111,9 @@ const OFPR_CODES: Record<PacketInReason, number> = {
   packet_out: 5,
 };
 
-/** OpenFlow 1.0 OFPPS_* state bits. */
+/** OpenFlow 1.1+ OFPPS_* state bits. */
 const OFPPS_LINK_DOWN = 1;
-const OFPPS_STP_LEARN = 1 << 8;
-const OFPPS_STP_FORWARD = 2 << 8;
-const OFPPS_STP_BLOCK = 3 << 8;
+const OFPPS_BLOCKED = 2;
 const OFPPS_LIVE = 4;
 
 /** The datapath features OpenFlow uses, beyond invalidation and execution. */
@@ -180,6 +178,11 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     const hasControllers = (bridge.settings.controllers ?? 0) > 0;
     const changed =
       bridge.failSecure !== secure || bridge.hasControllers !== hasControllers || !bridge.configured;
+    if (bridge.configured && bridge.hasControllers !== hasControllers) {
+      // As OVS's connmgr: gaining the first controller or losing the last flushes every flow.
+      for (const t of bridge.pipeline.tables) t.clear();
+      this.datapath.invalidate(flowsTag(bridge.name));
+    }
     bridge.failSecure = secure;
     bridge.hasControllers = hasControllers;
     if (!hasControllers) bridge.connected = false;
@@ -446,11 +449,8 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
       const info = this.portInfo(p.settings.name);
       const config = b.portConfig.get(p.settings.ofport) ?? 0;
       let state = info !== undefined && !info.linkUp ? OFPPS_LINK_DOWN : 0;
-      if (b.tree !== null) {
-        const st = b.tree.portState(p.settings.name);
-        state |=
-          st === 'forwarding' ? OFPPS_STP_FORWARD : st === 'learning' ? OFPPS_STP_LEARN : OFPPS_STP_BLOCK;
-      }
+      // OpenFlow 1.1+ state bits; the connection manager maps them to 1.0's for 1.0 peers.
+      if (b.tree !== null && b.tree.portState(p.settings.name) !== 'forwarding') state |= OFPPS_BLOCKED;
       if (info?.linkUp && (config & OFPPC_PORT_DOWN) === 0) state |= OFPPS_LIVE;
       out.push({
         portNo: p.settings.ofport,
@@ -615,7 +615,8 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   private raisePacketIn(id: number, buf: Uint8Array, offset: number, length: number): void {
     const a = this.controllerActions[id];
     if (a === undefined || this.events === null || !this.bridges.has(a.bridge)) return;
-    const keep = Math.min(length, a.maxLen === 0 ? length : a.maxLen);
+    // The whole frame: Open vSwitch 3.1 keeps no buffers and sends all of it whatever max_len says.
+    const keep = length;
     this.events.packetIn({
       bridge: a.bridge,
       reason: a.reason,

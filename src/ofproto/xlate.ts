@@ -712,7 +712,8 @@ function outputPort(ctx: XlateContext, visit: Visit, port: number, maxLen: numbe
       floodPorts(ctx, visit, port === OFPP_ALL);
       return;
     case OFPP_CONTROLLER:
-      controllerOutput(ctx, visit, 'action', maxLen, 0, null);
+      // A controller output in a priority-0 catch-all rule is a table-miss flow (an explicit miss).
+      controllerOutput(ctx, visit, isTableMissRule(visit.rule) ? 'no_match' : 'action', maxLen, 0, null);
       return;
     case OFPP_NONE:
       return;
@@ -737,6 +738,11 @@ function outputPort(ctx: XlateContext, visit: Visit, port: number, maxLen: numbe
       composeOutput(ctx, visit, out, flowVlans(flow));
     }
   }
+}
+
+/** Whether `rule` is a table-miss flow: priority 0, matching everything. */
+function isTableMissRule(rule: Rule | null): boolean {
+  return rule !== null && rule.priority === 0 && rule.match.mask.every((w) => w === 0);
 }
 
 function portName(bridge: OfBridge, ofport: number): string {

@@ -630,8 +630,11 @@ function decodeController2Props(r: Reader): Controller2Prop[] {
     const p = r.sub(padded, 'OFPBPC_BAD_LEN', 'property');
     p.skip(4);
     const body = len - 4;
+    // As ofpprop_parse_u8/u16: at least the value's size (Open vSwitch writes a 16-bit value with two
+    // bytes of padding, a property length of 8); 32-bit values exactly; flags empty.
     const need = (n: number) => {
-      if (body !== n) throw new OfpError('OFPBPC_BAD_LEN', `controller2 property ${type} of ${body} bytes`);
+      const ok = n === 4 || n === 0 ? body === n : body >= n;
+      if (!ok) throw new OfpError('OFPBPC_BAD_LEN', `controller2 property ${type} of ${body} bytes`);
     };
     switch (type) {
       case 0:
@@ -1391,7 +1394,8 @@ function encodeController2Props(w: Writer, props: readonly Controller2Prop[]): v
     const start = w.len;
     const type = { max_len: 0, controller_id: 1, reason: 2, userdata: 3, pause: 4, meter_id: 5 }[p.kind];
     w.u16(type).u16(0);
-    if (p.kind === 'max_len' || p.kind === 'controller_id') w.u16(p.value);
+    // ofpprop_put_u16: a 16-bit value is followed by two bytes of padding (property length 8).
+    if (p.kind === 'max_len' || p.kind === 'controller_id') w.u16(p.value).zeros(2);
     else if (p.kind === 'reason') w.u8(p.value);
     else if (p.kind === 'userdata') w.bytes(p.data);
     else if (p.kind === 'meter_id') w.u32(p.value);

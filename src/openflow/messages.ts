@@ -358,6 +358,11 @@ export interface FlowMod {
   importance: number;
   match: MatchEntry[];
   instructions: Instruction[];
+  /**
+   * NXT_FLOW_MOD only, when it matches a cookie (cookieMask != 0): the header's cookie field, the cookie a
+   * modified flow gets (Open vSwitch sends all-ones there for "keep the cookie"); 0 when absent.
+   */
+  newCookie?: bigint;
 }
 
 /** OFPT_PORT_MOD. */
@@ -999,6 +1004,7 @@ function decodeNxFlowMod(r: Reader, version: number): FlowMod {
     type: 'nx_flow_mod',
     cookie: m.cookie ? m.cookie.value : cookie,
     cookieMask: m.cookie ? (m.cookie.mask ?? 0xffffffffffffffffn) : 0n,
+    ...(m.cookie && cookie ? { newCookie: cookie } : {}),
     tableId: command >>> 8,
     command: command & 0xff,
     idleTimeout,
@@ -1715,7 +1721,7 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
     case 'nx_flow_mod':
       return nx(NXT_FLOW_MOD, (w) => {
         const cookie = nxCookie(m.cookie, m.cookieMask);
-        w.u64(cookie ? 0n : m.cookie)
+        w.u64(cookie ? (m.newCookie ?? 0n) : m.cookie)
           .u16(((m.tableId << 8) | m.command) & 0xffff)
           .u16(m.idleTimeout);
         w.u16(m.hardTimeout).u16(m.priority).u32(m.bufferId).u16(m.outPort).u16(m.flags);

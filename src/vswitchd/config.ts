@@ -7,6 +7,7 @@ import type { BridgeSettings, VlanMode } from '../ofproto/ofproto.js';
 import { type RstpPortSettings, rstpPortSettings } from '../ofproto/rstp/config.js';
 import { type StpPortSettings, stpPortSettings } from '../ofproto/stp/config.js';
 import type { Replica, ReplicaRow, TableSelection } from '../ovsdb/client/replica.js';
+import { primaryControllerCount } from './controllers.js';
 
 /** The tables and columns vswitchd replicates. */
 export const SELECTION: TableSelection = {
@@ -22,6 +23,18 @@ export const SELECTION: TableSelection = {
     'rstp_enable',
     'status',
     'rstp_status',
+    'controller',
+    'fail_mode',
+  ],
+  Controller: [
+    'target',
+    'type',
+    'max_backoff',
+    'inactivity_probe',
+    'enable_async_messages',
+    'is_connected',
+    'role',
+    'status',
   ],
   Port: [
     'name',
@@ -58,6 +71,7 @@ export const STATUS_COLUMNS: Readonly<Record<string, ReadonlySet<string>>> = {
   Open_vSwitch: new Set(['cur_cfg', 'datapath_types', 'iface_types']),
   Bridge: new Set(['datapath_id', 'datapath_version', 'status', 'rstp_status']),
   Port: new Set(['status', 'statistics', 'rstp_status', 'rstp_statistics']),
+  Controller: new Set(['is_connected', 'role', 'status']),
   Interface: new Set([
     'ofport',
     'error',
@@ -193,7 +207,11 @@ function readBridge(replica: Replica, row: ReplicaRow, claimed: Set<string>): De
   return {
     uuid: row.uuid,
     name,
-    settings: bridgeSettings(name, oc),
+    settings: {
+      ...bridgeSettings(name, oc),
+      failMode: row.string('fail_mode') === 'secure' ? 'secure' : 'standalone',
+      controllers: primaryControllerCount(replica, row),
+    },
     datapathType: row.string('datapath_type'),
     hwaddr: usableMac(oc.get('hwaddr')),
     datapathId: dpidOption(oc.get('datapath-id')),

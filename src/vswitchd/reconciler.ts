@@ -24,6 +24,16 @@ export interface ReconcilerOptions {
   readonly minStatsIntervalMs?: number;
   /** The clock (ms) handed to the datapath and ofproto (default Date.now). */
   readonly clock?: () => number;
+  /** More work per pass: after each reconfiguration, and more status columns (vswitchd/openflow.ts). */
+  readonly hooks?: ReconcilerHooks;
+}
+
+/** What other parts of vswitchd add to a pass. */
+export interface ReconcilerHooks {
+  /** After the switch applied a new configuration (awaited before the status transaction). */
+  configured?(): Promise<void>;
+  /** Adds status columns to the pass's transaction; returns how many. */
+  writeStatus?(txn: Transaction, withStats: boolean): number;
 }
 
 /** The loop that keeps the switch in line with the database. */
@@ -125,6 +135,7 @@ export class Reconciler {
           const config = readConfig(this.replica);
           this.sw.apply(config);
           this.setStatsInterval(config.statsInterval);
+          await this.options.hooks?.configured?.();
         } catch (err) {
           this.log.error(
             `reconfiguration failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
@@ -146,12 +157,13 @@ export class Reconciler {
     const seqno = this.replica.seqno;
     try {
       const txn = new Transaction(this.replica);
-      const n = writeStatus(txn, this.sw, {
+      let n = writeStatus(txn, this.sw, {
         stats,
         curCfg: true,
         datapathTypes: this.options.datapathTypes,
         ifaceTypes: this.options.ifaceTypes,
       });
+      n += this.options.hooks?.writeStatus?.(txn, stats) ?? 0;
       if (stats) this.coverage.add('netdev_get_stats');
       const result = await txn.commit();
       this.coverage.add(`txn_${result.status.replace(' ', '_')}`);

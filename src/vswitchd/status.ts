@@ -118,7 +118,7 @@ export function ifaceStatus(iface: Iface, withStats: boolean): [string, DatumInp
 }
 
 /** Writes columns that differ from the replica's values (reads nothing through the transaction). */
-class ColumnWriter {
+export class ColumnWriter {
   count = 0;
 
   constructor(private readonly txn: Transaction) {}

@@ -447,6 +447,8 @@ function sameBridgeSettings(a: BridgeSettings, b: BridgeSettings): boolean {
     a.macAgingTime === b.macAgingTime &&
     a.macTableSize === b.macTableSize &&
     a.forwardBpdu === b.forwardBpdu &&
+    (a.failMode ?? 'standalone') === (b.failMode ?? 'standalone') &&
+    (a.controllers ?? 0) === (b.controllers ?? 0) &&
     sameOrNull(a.stp ?? null, b.stp ?? null, sameStpBridge) &&
     sameOrNull(a.rstp ?? null, b.rstp ?? null, sameRstpBridgeSettings)
   );

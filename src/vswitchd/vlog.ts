@@ -23,6 +23,7 @@ export class VlogSpecError extends Error {
 /** The modules vswitchd logs from (vlog/list shows them all). */
 export const VSWITCHD_MODULES = [
   'bridge',
+  'connmgr',
   'coverage',
   'dpif_netdev',
   'jsonrpc',

@@ -11,13 +11,15 @@ import { setTunnelLog } from '../netdev/tunnel.js';
 import { Ofproto } from '../ofproto/ofproto.js';
 import { OvsdbConnectError, OvsdbConnection, ReconnectBackoff } from '../ovsdb/client/connection.js';
 import { Replica } from '../ovsdb/client/replica.js';
+import { rundir } from '../unixctl/rundir.js';
 import { UnixctlServer } from '../unixctl/server.js';
 import { registerCommands } from './commands.js';
 import { SELECTION } from './config.js';
 import { Coverage } from './coverage.js';
 import { type DummyLevel, datapathTypes, ifaceTypes, type NetdevOpener, netdevOpener } from './netdevs.js';
+import { OpenFlowService, openFlowSwitchOf } from './openflow.js';
 import { portInfoSource } from './port-info.js';
-import { Reconciler } from './reconciler.js';
+import { Reconciler, type ReconcilerHooks } from './reconciler.js';
 import { type OfprotoApi, SwitchState } from './switch.js';
 import { type ModuleLog, Vlog } from './vlog.js';
 
@@ -69,6 +71,8 @@ export interface VswitchdOptions {
 /** A running switch. */
 export class Vswitchd {
   private stopping: Promise<void> | null = null;
+  /** The OpenFlow side: BRIDGE.mgmt sockets and controllers (null when the ofproto has none). */
+  openflow: OpenFlowService | null = null;
 
   private constructor(
     readonly connection: OvsdbConnection,
@@ -106,6 +110,15 @@ export class Vswitchd {
     let unixctl: UnixctlServer | null = null;
     let reconciler: Reconciler | null = null;
     let links: LinkMonitor | null = null;
+    const ofSwitch = openFlowSwitchOf(ofproto);
+    const openflow =
+      ofSwitch === null
+        ? null
+        : new OpenFlowService(ofSwitch, {
+            rundir: options.rundir ?? rundir(),
+            log: vlog.module('connmgr'),
+            clock,
+          });
     try {
       if (options.unixctl !== false) {
         unixctl = await UnixctlServer.start({
@@ -125,6 +138,7 @@ export class Vswitchd {
         tickMs: options.tickMs,
         minStatsIntervalMs: options.minStatsIntervalMs,
         clock,
+        hooks: openflow === null ? undefined : openflowHooks(openflow, replica, sw),
       });
       const r = reconciler;
       if (options.linkMonitor ?? nativeAvailable()) {
@@ -132,6 +146,7 @@ export class Vswitchd {
         links = new LinkMonitor((e) => r.linkChanged(e.name));
       }
       const d = new Vswitchd(connection, replica, sw, reconciler, unixctl, vlog, coverage, links);
+      d.openflow = openflow;
       if (unixctl !== null) {
         registerCommands(unixctl, {
           sw,
@@ -159,6 +174,7 @@ export class Vswitchd {
     } catch (err) {
       links?.stop();
       await reconciler?.stop();
+      await openflow?.close();
       await unixctl?.close();
       connection?.close();
       sw.close();
@@ -187,6 +203,7 @@ export class Vswitchd {
     this.stopping ??= (async () => {
       this.links?.stop();
       await this.reconciler.stop();
+      await this.openflow?.close();
       await this.unixctl?.close();
       this.replica.close();
       this.connection.close();
@@ -248,5 +265,17 @@ function countingHandler(ofproto: OfprotoApi, coverage: Coverage): UpcallHandler
     },
     userspace: (reason, key, buf, offset, length, now) =>
       ofproto.userspace(reason, key, buf, offset, length, now),
+  };
+}
+
+/** The reconciler's hooks for the OpenFlow side: configure after each pass, Controller status. */
+function openflowHooks(openflow: OpenFlowService, replica: Replica, sw: SwitchState): ReconcilerHooks {
+  return {
+    configured: () =>
+      openflow.configure(
+        replica,
+        sw.bridges().map((b) => b.name),
+      ),
+    writeStatus: (txn, stats) => openflow.writeStatus(txn, stats),
   };
 }

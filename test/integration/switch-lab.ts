@@ -12,6 +12,7 @@ import {
   type DbServer,
   ROOT,
   type RunResult,
+  runCommand,
   runTsovs,
   startTsovsServer,
   tempDir,
@@ -54,7 +55,8 @@ export class SwitchLab {
       `--unixctl=${this.ctl}`,
       `--log-file=${join(this.dir, 'ovs-vswitchd.log')}`,
     ];
-    const child = this.lab.spawnIn(this.sw, process.execPath, args);
+    // Its own run directory: BRIDGE.mgmt sockets land there, not in a /var/run/tsovs other tests share.
+    const child = this.lab.spawnIn(this.sw, 'env', [`TSOVS_RUNDIR=${this.dir}`, process.execPath, ...args]);
     this.vswitchd = child;
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -97,6 +99,24 @@ export class SwitchLab {
   async appctl(...args: string[]): Promise<string> {
     const r = await runTsovs(['appctl', '-t', this.ctl, ...args]);
     if (r.status !== 0) throw new Error(`appctl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** A bridge's OpenFlow management socket, as an ovs-ofctl target. */
+  mgmt(br: string): string {
+    return `unix:${join(this.dir, `${br}.mgmt`)}`;
+  }
+
+  /** The real `ovs-ofctl CMD TARGET ARGS` (options like -O go in `opts`); throws unless it succeeds. */
+  async ofctl(br: string, cmd: string, ...args: string[]): Promise<string> {
+    return this.ofctlWith([], br, cmd, ...args);
+  }
+
+  /** Like ofctl(), with options before the command (e.g. ['-O', 'OpenFlow13']). */
+  async ofctlWith(opts: string[], br: string, cmd: string, ...args: string[]): Promise<string> {
+    const r = await runCommand('ovs-ofctl', [...opts, cmd, this.mgmt(br), ...args], {}, 30000);
+    if (r.status !== 0)
+      throw new Error(`ovs-ofctl ${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
     return r.stdout;
   }
 

@@ -192,7 +192,7 @@ describe('translating OpenFlow actions', () => {
     assert.equal(packetIns.length, 1);
     assert.equal(packetIns[0].tableId, 4);
     assert.equal(packetIns[0].cookie, 0x99n);
-    assert.equal(packetIns[0].frame.length, 64);
+    assert.equal(packetIns[0].frame.length, 100, 'the whole frame, as OVS 3.1 sends it');
     assert.equal(packetIns[0].totalLen, 100);
     assert.equal(packetIns[0].inPort, 1);
   });
