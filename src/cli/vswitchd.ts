@@ -3,6 +3,7 @@
 // unix:$TSOVS_RUNDIR/db.sock; the control socket to $TSOVS_RUNDIR/ovs-vswitchd.PID.ctl.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { TSOVS_VERSION } from '../unixctl/server.js';
 import { detach, exitOnSignals, isDetachedChild, reportReady, writePidfile } from '../util/daemon.js';
 import { runDir } from '../util/paths.js';
@@ -98,6 +99,9 @@ function optionError(err: Error & { code?: string }): string {
 
 /** Runs the switch until it is told to exit (SIGTERM, SIGINT, SIGHUP or `exit`). */
 export async function run(args: string[]): Promise<number> {
+  // A larger young generation: loading 100,000 flows allocates a few hundred bytes of short-lived
+  // objects per flow, and with V8's default 16 MiB semi-spaces most of that time went to scavenges.
+  setFlagsFromString('--max-semi-space-size=64');
   let opts: Options;
   try {
     opts = parse(args);

@@ -11,18 +11,26 @@ import { FLOW_WORDS, FlowWordsPool } from './of-flow.js';
 /** Where rules' match values live. */
 const valuePool = new FlowWordsPool();
 
-/** Masks are few and shared by many rules (100,000 nw_dst rules have one mask): one copy of each. */
-const masks = new Map<string, Uint32Array>();
+/** Masks are few and shared by many rules (100,000 nw_dst rules have one mask): one copy of each, found
+ *  by a hash of the words. */
+const masks = new Map<number, Uint32Array[]>();
 
 function internMask(mask: Uint32Array): Uint32Array {
-  let key = '';
-  for (let i = 0; i < FLOW_WORDS; i++) if (mask[i] !== 0) key += `${i}:${mask[i]},`;
-  let m = masks.get(key);
-  if (m === undefined) {
-    m = Uint32Array.from(mask);
-    masks.set(key, m);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < FLOW_WORDS; i++) h = Math.imul(h ^ mask[i], 0x01000193);
+  let list = masks.get(h);
+  if (list === undefined) {
+    list = [];
+    masks.set(h, list);
   }
-  return m;
+  for (const m of list) {
+    let same = true;
+    for (let i = 0; i < FLOW_WORDS && same; i++) same = m[i] === mask[i];
+    if (same) return m;
+  }
+  const copy = Uint32Array.from(mask);
+  list.push(copy);
+  return copy;
 }
 
 /** Tables a bridge has (0..254; 255 means "all" in requests), as Open vSwitch. */

@@ -48,7 +48,7 @@ import {
 } from './messages-actions.js';
 import { fieldInfo, headerFor, isValueValid, type MatchEntry, OXM_CLASS_EXPERIMENTER } from './oxm.js';
 import { of10Unencodable } from './oxm-of10.js';
-import { OFPP_ANY, OFPP_IN_PORT } from './port-text.js';
+import { OFPP_IN_PORT } from './port-text.js';
 import { formatMac48 } from './text-util.js';
 import { OFP10_VERSION, OFP11_VERSION, OFP12_VERSION, OFP13_VERSION, OFP15_VERSION } from './wire.js';
 import { OfpError } from './wire-errors.js';
@@ -1270,7 +1270,7 @@ export function flowStatsRequestToWire(
     type: format === 'nxm' ? (`nx_${base}` as const) : base,
     flags: 0,
     tableId: filter.tableId,
-    outPort: filter.outPort === OFPP_ANY ? OFPP_ANY : filter.outPort,
+    outPort: filter.outPort,
     outGroup: filter.outGroup ?? OFPG_ANY,
     cookie: filter.cookie,
     cookieMask: filter.cookieMask,

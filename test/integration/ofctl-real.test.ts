@@ -31,8 +31,15 @@ function errorLines(stderr: string): string {
     .join('\n');
 }
 
+/**
+ * tsovs ofctl's default offers every version it speaks and uses the highest both ends share: what
+ * ovs-ofctl does with `-O OpenFlow10,OpenFlow13` (ovs-ofctl's own default is OpenFlow 1.0 only). The
+ * DEFAULT marker is dropped from our command line and becomes that -O on theirs.
+ */
+const DEFAULT = '<default versions>';
+
 const VERSIONS: readonly [string, string[]][] = [
-  ['default', []],
+  ['default', [DEFAULT]],
   ['OpenFlow10', ['-O', 'OpenFlow10']],
   ['OpenFlow13', ['-O', 'OpenFlow13']],
 ];
@@ -49,10 +56,15 @@ describe('tsovs ofctl against ovs-ofctl on a real switch', { skip: SKIP }, () =>
   const sw = new OfctlSwitch();
   const target = () => `unix:${sw.mgmt}`;
 
-  const ovs = (args: readonly string[], stdin = '') => sw.ofctl(args, stdin);
+  const ovs = (args: readonly string[], stdin = '') =>
+    sw.ofctl(
+      args.flatMap((a) => (a === DEFAULT ? ['-O', 'OpenFlow10,OpenFlow13'] : [a])),
+      stdin,
+    );
   const ours = (args: readonly string[], stdin = ''): Promise<RunResult> => {
     const [cmd, ...pre] = tsovsArgv();
-    return runWithInput(cmd, [...pre, 'ofctl', ...args.map((a) => (a === 'SWITCH' ? target() : a))], stdin);
+    const argv = args.filter((a) => a !== DEFAULT).map((a) => (a === 'SWITCH' ? target() : a));
+    return runWithInput(cmd, [...pre, 'ofctl', ...argv], stdin);
   };
 
   /** Runs both; asserts same stdout (normalized), status and error lines; returns ours. */
@@ -283,7 +295,10 @@ describe('tsovs ofctl against ovs-ofctl on a real switch', { skip: SKIP }, () =>
       const why = / failed to connect to socket \((Protocol error|Broken pipe)\)$/;
       assert.match(errorLines(theirs.stderr), why);
       assert.equal(errorLines(mine.stderr).replace(why, ''), errorLines(theirs.stderr).replace(why, ''));
-      assert.match(mine.stderr, /version negotiation failed \(we support version 0x04, peer supports version 0x01\)/);
+      assert.match(
+        mine.stderr,
+        /version negotiation failed \(we support version 0x04, peer supports version 0x01\)/,
+      );
     } finally {
       await sw.vsctl('clear', 'bridge', sw.bridge, 'protocols');
     }
