@@ -79,6 +79,8 @@ const FLOW_MOD_COMMANDS: readonly FlowModCommand[] = [
 ];
 const GROUP_TYPES: readonly GroupType[] = ['all', 'select', 'indirect', 'ff'];
 const GROUP_COMMANDS = ['add', 'modify', 'delete'] as const;
+/** OFPPC_PORT_DOWN | NO_RECV | NO_FWD | NO_PACKET_IN: the port config bits of OpenFlow 1.1+. */
+const OFPPC11_ALL = 0x65;
 /** OFPG_ALL: every group (group stats, group delete). */
 const OFPG_ALL = 0xfffffffc;
 /** Statistics request types: answered with OFPBRC_BAD_STAT when not handled. */
@@ -147,10 +149,13 @@ function dispatch(ctx: HandlerContext, oc: Ofconn, msg: OfMessage, raw: Uint8Arr
       return reply(oc, msg, { type: 'barrier_reply' });
     case 'packet_out':
       return packetOut(ctx, oc, msg);
-    case 'port_mod':
+    case 'port_mod': {
       rejectSlave(oc);
-      ctx.sw.portMod(br, msg.portNo, msg.hwAddr, msg.config, msg.mask);
+      // OpenFlow 1.1+ has no NO_STP, NO_RECV_STP, NO_FLOOD: OVS keeps only the bits the version defines.
+      const known = msg.version === OFP10_VERSION ? 0x7f : OFPPC11_ALL;
+      ctx.sw.portMod(br, msg.portNo, msg.hwAddr, msg.config & known, msg.mask & known);
       return;
+    }
     case 'flow_mod':
     case 'nx_flow_mod':
       return flowMod(ctx, oc, msg, raw);

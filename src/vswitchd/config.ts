@@ -25,6 +25,7 @@ export const SELECTION: TableSelection = {
     'rstp_status',
     'controller',
     'fail_mode',
+    'protocols',
   ],
   Controller: [
     'target',

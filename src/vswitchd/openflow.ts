@@ -8,6 +8,8 @@ import type { ControllerStatus } from '../ofproto/connmgr.js';
 import { ConnectionManager } from '../ofproto/connmgr.js';
 import type { OpenFlowSwitch } from '../ofproto/of-switch.js';
 import { Ofproto } from '../ofproto/ofproto.js';
+import { DEFAULT_VERSIONS } from '../openflow/conn.js';
+import { versionFromName } from '../openflow/wire.js';
 import type { Replica, ReplicaRow } from '../ovsdb/client/replica.js';
 import type { Transaction } from '../ovsdb/client/txn.js';
 import type { Atom } from '../ovsdb/types.js';
@@ -72,6 +74,7 @@ export class OpenFlowService {
           mgmtPath: this.mgmtPath(name),
           controllers: controllers.filter((c) => c.target !== ''),
           failMode: row?.string('fail_mode') ?? null,
+          versions: row === undefined ? undefined : bridgeVersions(row),
         });
       }
     };
@@ -114,4 +117,18 @@ export class OpenFlowService {
     await this.pending;
     await this.manager.close();
   }
+}
+
+/**
+ * The versions Bridge.protocols allows, among those tsovs speaks (1.0 and 1.3); an empty column (or one
+ * naming none of them) means the default, as in Open vSwitch.
+ */
+function bridgeVersions(row: ReplicaRow): number | undefined {
+  let bits = 0;
+  for (const name of row.elements('protocols')) {
+    const v = versionFromName(String(name));
+    if (v !== undefined) bits |= 1 << v;
+  }
+  const usable = (bits & DEFAULT_VERSIONS) >>> 0;
+  return usable === 0 ? undefined : usable;
 }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OVS_SCHEMA, type RunResult, runCommand, tempDir, waitFor } from './daemons.js';
+import { OVS_SCHEMA, type RunResult, runCommand, tempDir, tsovsArgv, waitFor } from './daemons.js';
 
 /** Runs `cmd ARGS` with `stdin` as its input (none: empty), killed after `timeoutMs`. */
 export function runWithInput(
@@ -52,8 +52,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** ovsdb-server + ovs-vswitchd with one netdev bridge and two dummy ports (OpenFlow ports 1 and 2). */
+/** Which switch answers: Open vSwitch's ovs-vswitchd, or `tsovs vswitchd` (both over the real ovsdb-server). */
+export type OfctlSwitchKind = 'ovs' | 'tsovs';
+
+/** ovsdb-server + a switch with one netdev bridge and two dummy ports (OpenFlow ports 1 and 2). */
 export class OfctlSwitch {
+  constructor(readonly kind: OfctlSwitchKind = 'ovs') {}
+
   readonly dir = tempDir('ofctl-ovs-');
   /** Bridge name: unique, short enough for a TAP device. */
   readonly bridge = `tof${process.pid.toString(36).slice(-4)}${Math.floor(Math.random() * 1296)
@@ -63,7 +68,7 @@ export class OfctlSwitch {
   private started = false;
 
   get env(): NodeJS.ProcessEnv {
-    return { OVS_RUNDIR: this.dir, OVS_DBDIR: this.dir, OVS_LOGDIR: this.dir };
+    return { OVS_RUNDIR: this.dir, OVS_DBDIR: this.dir, OVS_LOGDIR: this.dir, TSOVS_RUNDIR: this.dir };
   }
 
   get db(): string {
@@ -96,7 +101,9 @@ export class OfctlSwitch {
       '--detach',
     ]);
     await this.vsctl('--no-wait', 'init');
-    await this.ok('ovs-vswitchd', [
+    const [program, ...pre] = this.kind === 'ovs' ? ['ovs-vswitchd'] : [...tsovsArgv(), 'vswitchd'];
+    await this.ok(program, [
+      ...pre,
       `unix:${this.db}`,
       '--enable-dummy',
       `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,

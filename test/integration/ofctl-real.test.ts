@@ -16,9 +16,14 @@ const notRoot = process.getuid?.() !== 0 ? 'needs root (the bridge has a TAP dev
 const SKIP = skipUnlessBinaries(...OFCTL_SWITCH_BINARIES) || notRoot;
 
 /** Durations and ages differ between two runs a few milliseconds apart. */
+/**
+ * Statistics normalised: durations and ages, and the counters traffic may change between the two tools'
+ * calls (the bridge's LOCAL TAP device sends the kernel's own IPv6 chatter at any time).
+ */
 function normalize(text: string): string {
   return text
     .replace(/duration=[0-9.]+s/g, 'duration=?s')
+    .replace(/(pkts|bytes|n_packets|n_bytes|lookup|matched|packet_count|byte_count)=\d+/g, '$1=?')
     .replace(/idle_age=\d+, /g, 'idle_age=?, ')
     .replace(/hard_age=\d+, /g, '');
 }
@@ -52,292 +57,309 @@ const BASELINE = [
   'table=2,priority=9,tcp,tp_dst=22,actions=output:1',
 ];
 
-describe('tsovs ofctl against ovs-ofctl on a real switch', { skip: SKIP }, () => {
-  const sw = new OfctlSwitch();
-  const target = () => `unix:${sw.mgmt}`;
+// The same commands through both tools, first against Open vSwitch's own switch, then against ours: the
+// outputs must agree on each (tsovs vswitchd's replies decoded and printed by the real ovs-ofctl too).
+for (const kind of ['ovs', 'tsovs'] as const)
+  describe(`tsovs ofctl against ovs-ofctl on ${kind === 'ovs' ? 'a real Open vSwitch switch' : 'tsovs vswitchd'}`, {
+    skip: SKIP,
+  }, () => {
+    const sw = new OfctlSwitch(kind);
+    const target = () => `unix:${sw.mgmt}`;
 
-  const ovs = (args: readonly string[], stdin = '') =>
-    sw.ofctl(
-      args.flatMap((a) => (a === DEFAULT ? ['-O', 'OpenFlow10,OpenFlow13'] : [a])),
-      stdin,
-    );
-  const ours = (args: readonly string[], stdin = ''): Promise<RunResult> => {
-    const [cmd, ...pre] = tsovsArgv();
-    const argv = args.filter((a) => a !== DEFAULT).map((a) => (a === 'SWITCH' ? target() : a));
-    return runWithInput(cmd, [...pre, 'ofctl', ...argv], stdin);
-  };
-
-  /** Runs both; asserts same stdout (normalized), status and error lines; returns ours. */
-  async function same(args: readonly string[], stdin = ''): Promise<RunResult> {
-    const theirs = await ovs(args, stdin);
-    const mine = await ours(args, stdin);
-    const what = `ofctl ${args.join(' ')}`;
-    assert.equal(normalize(mine.stdout), normalize(theirs.stdout), `${what}: stdout`);
-    assert.equal(mine.status, theirs.status, `${what}: status (ours said ${mine.stderr})`);
-    assert.equal(errorLines(mine.stderr), errorLines(theirs.stderr), `${what}: error lines`);
-    return mine;
-  }
-
-  /** The whole flow table as both versions see it, without statistics. */
-  async function table(): Promise<string> {
-    const a = await ovs(['--no-stats', '--sort', 'dump-flows', 'SWITCH']);
-    const b = await ovs(['-O', 'OpenFlow13', '--no-stats', '--sort', 'dump-flows', 'SWITCH']);
-    return a.stdout + b.stdout;
-  }
-
-  async function reset(): Promise<void> {
-    const r = await ovs(['del-flows', 'SWITCH']);
-    assert.equal(r.status, 0, r.stderr);
-    const add = await ovs(['add-flows', 'SWITCH', '-'], `${BASELINE.join('\n')}\n`);
-    assert.equal(add.status, 0, add.stderr);
-  }
-
-  /** Runs a command that changes the switch with each tool from the baseline; the results must agree. */
-  async function sameEffect(args: readonly string[], stdin = ''): Promise<void> {
-    await reset();
-    const theirs = await ovs(args, stdin);
-    const afterTheirs = await table();
-    await reset();
-    const mine = await ours(args, stdin);
-    const afterOurs = await table();
-    const what = `ofctl ${args.join(' ')}`;
-    assert.equal(mine.stdout, theirs.stdout, `${what}: stdout`);
-    assert.equal(mine.status, theirs.status, `${what}: status (ours said ${mine.stderr})`);
-    assert.equal(errorLines(mine.stderr), errorLines(theirs.stderr), `${what}: error lines`);
-    assert.equal(afterOurs, afterTheirs, `${what}: flow table afterwards`);
-  }
-
-  before(async () => {
-    try {
-      await sw.start();
-      await reset();
-    } catch (err) {
-      await sw.cleanup();
-      throw err;
-    }
-  });
-  after(() => sw.cleanup());
-
-  for (const [label, O] of VERSIONS) {
-    describe(`${label}: reading`, () => {
-      const reads: string[][] = [
-        ['show', 'SWITCH'],
-        ['dump-desc', 'SWITCH'],
-        ['dump-tables', 'SWITCH'],
-        ['dump-ports', 'SWITCH'],
-        ['dump-ports', 'SWITCH', '2'],
-        ['dump-ports', 'SWITCH', 'LOCAL'],
-        ['dump-ports-desc', 'SWITCH'],
-        ['dump-flows', 'SWITCH'],
-        ['--no-stats', 'dump-flows', 'SWITCH'],
-        ['--names', 'dump-flows', 'SWITCH'],
-        ['--names', '--no-stats', 'dump-flows', 'SWITCH', 'in_port=1'],
-        ['--sort', 'dump-flows', 'SWITCH'],
-        ['--rsort', '--no-stats', 'dump-flows', 'SWITCH'],
-        ['dump-flows', 'SWITCH', 'table=2'],
-        ['dump-flows', 'SWITCH', 'ip'],
-        ['dump-flows', 'SWITCH', 'cookie=0x5/-1'],
-        ['dump-flows', 'SWITCH', 'out_port=2'],
-        ['dump-aggregate', 'SWITCH'],
-        ['dump-aggregate', 'SWITCH', 'table=2'],
-      ];
-      for (const args of reads) {
-        test(args.join(' '), async () => {
-          await same([...O, ...args]);
-        });
-      }
-    });
-
-    describe(`${label}: changing flows`, () => {
-      const changes: [string[], string?][] = [
-        [['add-flow', 'SWITCH', 'priority=100,in_port=2,dl_vlan=5,actions=strip_vlan,output:1']],
-        [['add-flow', 'SWITCH', 'table=3,priority=1,reg0=7,actions=load:0x1->NXM_NX_REG1[],resubmit(,4)']],
-        [
-          [
-            'add-flow',
-            'SWITCH',
-            'cookie=0x99,idle_timeout=60,send_flow_rem,udp,tp_src=53,actions=controller',
-          ],
-        ],
-        [['add-flow', 'SWITCH', 'in_port=1,actions=mod_vlan_vid:7,output:2']],
-        [
-          ['add-flows', 'SWITCH', '-'],
-          'priority=3,arp,actions=flood\n# comment\n\npriority=4,ipv6,actions=drop\n',
-        ],
-        [['mod-flows', 'SWITCH', 'in_port=1,actions=output:LOCAL']],
-        [['--strict', 'mod-flows', 'SWITCH', 'priority=5,in_port=1,actions=drop']],
-        [['mod-flows', 'SWITCH', 'cookie=0x5/-1,actions=output:2']],
-        [['del-flows', 'SWITCH', 'table=2']],
-        [['--strict', 'del-flows', 'SWITCH', 'priority=5,in_port=1']],
-        [['del-flows', 'SWITCH', 'out_port=2']],
-        [['del-flows', 'SWITCH']],
-      ];
-      for (const [args, stdin] of changes) {
-        test(args.join(' '), async () => {
-          await sameEffect([...O, ...args], stdin);
-        });
-      }
-      test('add-flows FILE', async () => {
-        const file = join(sw.dir, 'flows.txt');
-        writeFileSync(file, 'table=1,priority=9,icmp,actions=drop\ndelete in_port=1\n');
-        await sameEffect([...O, 'add-flows', 'SWITCH', file]);
-      });
-    });
-
-    describe(`${label}: errors`, () => {
-      const bad: string[][] = [
-        ['add-flow', 'SWITCH', 'in_port=1,actions=foo'],
-        ['add-flow', 'SWITCH', 'in_port=x,actions=drop'],
-        ['add-flow', 'SWITCH', 'nw_src=1.2.3.4.5,actions=drop'],
-        ['add-flow', 'SWITCH', 'priority=5'],
-        ['dump-flows', 'SWITCH', 'tcp,tp_dst=bogus'],
-        ['add-flows', 'SWITCH', '/nonexistent/flows.txt'],
-        ['dump-ports', 'SWITCH', 'nosuchport'],
-      ];
-      for (const args of bad) {
-        test(args.join(' '), async () => {
-          const r = await same([...O, ...args]);
-          assert.equal(r.status, 1);
-        });
-      }
-      test('a flow the switch refuses (group that does not exist)', async () => {
-        await sameEffect([...O, 'add-flow', 'SWITCH', 'actions=group:5']);
-      });
-    });
-  }
-
-  const ARP = 'ffffffffffff0000000000010806000108000604000100000000000100000000000000000000000000000000';
-
-  describe('packet-out and port statistics', () => {
-    for (const [label, O] of VERSIONS) {
-      test(`${label}: packet-out IN_PORT ACTIONS PACKET, then the counters`, async () => {
-        await same([...O, 'packet-out', 'SWITCH', '1', 'output:2', ARP]);
-        await same([...O, 'dump-ports', 'SWITCH']);
-      });
-      test(`${label}: packet-out "in_port=...,packet=...,actions=..."`, async () => {
-        await same([...O, 'packet-out', 'SWITCH', `in_port=2,packet=${ARP},actions=output:1,output:LOCAL`]);
-        await same([...O, 'dump-ports', 'SWITCH', '1']);
-      });
-      test(`${label}: packet-out refusals`, async () => {
-        await same([...O, 'packet-out', 'SWITCH', '1', 'output:2', 'ffff']);
-        await same([...O, 'packet-out', 'SWITCH', '1', 'bogus:2', ARP]);
-      });
-    }
-  });
-
-  describe('mod-port', () => {
-    for (const [label, O] of VERSIONS) {
-      for (const action of ['down', 'up', 'no-flood', 'flood', 'nosuchthing']) {
-        test(`${label}: mod-port 2 ${action}`, async () => {
-          await same([...O, 'mod-port', 'SWITCH', '2', action]);
-          await same([...O, 'dump-ports-desc', 'SWITCH']);
-        });
-      }
-    }
-  });
-
-  describe('groups (OpenFlow 1.3)', () => {
-    const O = ['-O', 'OpenFlow13'];
-    /** Runs a group command with each tool from no groups; the groups left behind must agree. */
-    async function sameGroups(args: readonly string[], setup: readonly string[] = []): Promise<void> {
-      const start = async () => {
-        await ovs([...O, 'del-groups', 'SWITCH']);
-        for (const g of setup) assert.equal((await ovs([...O, 'add-group', 'SWITCH', g])).status, 0);
-      };
-      await start();
-      const theirs = await ovs([...O, ...args]);
-      const afterTheirs = (await ovs([...O, 'dump-groups', 'SWITCH'])).stdout;
-      await start();
-      const mine = await ours([...O, ...args]);
-      const afterOurs = (await ovs([...O, 'dump-groups', 'SWITCH'])).stdout;
-      assert.equal(mine.status, theirs.status, `${args.join(' ')}: status (ours said ${mine.stderr})`);
-      assert.equal(errorLines(mine.stderr), errorLines(theirs.stderr));
-      assert.equal(afterOurs, afterTheirs, `${args.join(' ')}: groups afterwards`);
-    }
-    const ALL = 'group_id=1,type=all,bucket=output:1,bucket=output:2';
-    test('add-group all', () => sameGroups(['add-group', 'SWITCH', ALL]));
-    test('add-group ff with watch ports', () =>
-      sameGroups([
-        'add-group',
-        'SWITCH',
-        'group_id=2,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,output:2',
-      ]));
-    test('mod-group to select with weights', () =>
-      sameGroups(
-        ['mod-group', 'SWITCH', 'group_id=1,type=select,bucket=weight:5,actions=output:1,bucket=output:2'],
-        [ALL],
-      ));
-    test('del-groups one', () => sameGroups(['del-groups', 'SWITCH', 'group_id=1'], [ALL]));
-    test('del-groups all', () => sameGroups(['del-groups', 'SWITCH'], [ALL]));
-    test('add-group without group_id', () => sameGroups(['add-group', 'SWITCH', 'type=all,bucket=output:1']));
-    test('dump-groups, dump-group-stats, a flow using the group', async () => {
-      await ovs([...O, 'del-groups', 'SWITCH']);
-      await ovs([...O, 'add-group', 'SWITCH', ALL]);
-      await same([...O, 'dump-groups', 'SWITCH']);
-      await same([...O, 'dump-group-stats', 'SWITCH']);
-      await same([...O, 'dump-group-stats', 'SWITCH', 'group_id=1']);
-      await same([...O, 'add-flow', 'SWITCH', 'table=9,actions=group:1']);
-      await same([...O, 'dump-flows', 'SWITCH', 'table=9']);
-      await ovs(['del-flows', 'SWITCH', 'table=9']);
-    });
-  });
-
-  test('a switch that speaks only OpenFlow 1.0, asked for 1.3: the same failure', async () => {
-    await sw.vsctl('set', 'bridge', sw.bridge, 'protocols=OpenFlow10');
-    try {
-      const theirs = await ovs(['-O', 'OpenFlow13', 'dump-desc', 'SWITCH']);
-      const mine = await ours(['-O', 'OpenFlow13', 'dump-desc', 'SWITCH']);
-      assert.equal(theirs.status, 1);
-      assert.equal(mine.status, 1);
-      assert.equal(mine.stdout, theirs.stdout);
-      // ovs-ofctl's reason depends on a race (whether the switch's hello-failed error or its close comes
-      // first): "Protocol error" or "Broken pipe". Ours reads the error and says the former.
-      const why = / failed to connect to socket \((Protocol error|Broken pipe)\)$/;
-      assert.match(errorLines(theirs.stderr), why);
-      assert.equal(errorLines(mine.stderr).replace(why, ''), errorLines(theirs.stderr).replace(why, ''));
-      assert.match(
-        mine.stderr,
-        /version negotiation failed \(we support version 0x04, peer supports version 0x01\)/,
+    const ovs = (args: readonly string[], stdin = '') =>
+      sw.ofctl(
+        args.flatMap((a) => (a === DEFAULT ? ['-O', 'OpenFlow10,OpenFlow13'] : [a])),
+        stdin,
       );
-    } finally {
-      await sw.vsctl('clear', 'bridge', sw.bridge, 'protocols');
+    const ours = (args: readonly string[], stdin = ''): Promise<RunResult> => {
+      const [cmd, ...pre] = tsovsArgv();
+      const argv = args.filter((a) => a !== DEFAULT).map((a) => (a === 'SWITCH' ? target() : a));
+      return runWithInput(cmd, [...pre, 'ofctl', ...argv], stdin);
+    };
+
+    /** Runs both; asserts same stdout (normalized), status and error lines; returns ours. */
+    async function same(args: readonly string[], stdin = ''): Promise<RunResult> {
+      const theirs = await ovs(args, stdin);
+      const mine = await ours(args, stdin);
+      const what = `ofctl ${args.join(' ')}`;
+      assert.equal(normalize(mine.stdout), normalize(theirs.stdout), `${what}: stdout`);
+      assert.equal(mine.status, theirs.status, `${what}: status (ours said ${mine.stderr})`);
+      assert.equal(errorLines(mine.stderr), errorLines(theirs.stderr), `${what}: error lines`);
+      return mine;
     }
-  });
 
-  test('a bridge name: its socket under $TSOVS_RUNDIR; an unknown one is refused as ovs-ofctl does', async () => {
-    const [cmd, ...pre] = tsovsArgv();
-    const env = { TSOVS_RUNDIR: sw.dir };
-    const ok = await runWithInput(cmd, [...pre, 'ofctl', 'dump-desc', sw.bridge], '', env);
-    const theirs = await runWithInput('ovs-ofctl', ['dump-desc', sw.bridge], '', { OVS_RUNDIR: sw.dir });
-    assert.equal(ok.status, 0, ok.stderr);
-    assert.equal(ok.stdout, theirs.stdout);
-    const bad = await runWithInput(cmd, [...pre, 'ofctl', 'show', 'nosuchbr'], '', env);
-    const badTheirs = await runWithInput('ovs-ofctl', ['show', 'nosuchbr'], '', { OVS_RUNDIR: sw.dir });
-    assert.equal(bad.status, 1);
-    assert.equal(errorLines(bad.stderr), errorLines(badTheirs.stderr));
-    assert.equal(errorLines(bad.stderr), 'ovs-ofctl: nosuchbr is not a bridge or a socket');
-  });
+    /** The whole flow table as both versions see it, without statistics. */
+    async function table(): Promise<string> {
+      const a = await ovs(['--no-stats', '--sort', 'dump-flows', 'SWITCH']);
+      const b = await ovs(['-O', 'OpenFlow13', '--no-stats', '--sort', 'dump-flows', 'SWITCH']);
+      return a.stdout + b.stdout;
+    }
 
-  describe('diff-flows and replace-flows', () => {
-    for (const [label, O] of VERSIONS) {
-      test(`${label}: diff-flows SWITCH FILE, equal and different`, async () => {
+    async function reset(): Promise<void> {
+      const r = await ovs(['del-flows', 'SWITCH']);
+      assert.equal(r.status, 0, r.stderr);
+      const add = await ovs(['add-flows', 'SWITCH', '-'], `${BASELINE.join('\n')}\n`);
+      assert.equal(add.status, 0, add.stderr);
+    }
+
+    /** Runs a command that changes the switch with each tool from the baseline; the results must agree. */
+    async function sameEffect(args: readonly string[], stdin = ''): Promise<void> {
+      await reset();
+      const theirs = await ovs(args, stdin);
+      const afterTheirs = await table();
+      await reset();
+      const mine = await ours(args, stdin);
+      const afterOurs = await table();
+      const what = `ofctl ${args.join(' ')}`;
+      assert.equal(mine.stdout, theirs.stdout, `${what}: stdout`);
+      assert.equal(mine.status, theirs.status, `${what}: status (ours said ${mine.stderr})`);
+      assert.equal(errorLines(mine.stderr), errorLines(theirs.stderr), `${what}: error lines`);
+      assert.equal(afterOurs, afterTheirs, `${what}: flow table afterwards`);
+    }
+
+    before(async () => {
+      try {
+        await sw.start();
         await reset();
-        const file = join(sw.dir, 'diff.txt');
-        writeFileSync(file, `${BASELINE.join('\n')}\n`);
-        const r = await same([...O, 'diff-flows', 'SWITCH', file]);
-        assert.equal(r.status, 0);
-        writeFileSync(file, 'priority=0,actions=NORMAL\ntable=2,priority=9,tcp,tp_dst=22,actions=output:2\n');
-        const d = await same([...O, 'diff-flows', 'SWITCH', file]);
-        assert.equal(d.status, 2);
+      } catch (err) {
+        await sw.cleanup();
+        throw err;
+      }
+    });
+    after(() => sw.cleanup());
+
+    for (const [label, O] of VERSIONS) {
+      describe(`${label}: reading`, () => {
+        const reads: string[][] = [
+          ['show', 'SWITCH'],
+          ['dump-desc', 'SWITCH'],
+          ['dump-tables', 'SWITCH'],
+          ['dump-ports', 'SWITCH'],
+          ['dump-ports', 'SWITCH', '2'],
+          ['dump-ports', 'SWITCH', 'LOCAL'],
+          ['dump-ports-desc', 'SWITCH'],
+          ['dump-flows', 'SWITCH'],
+          ['--no-stats', 'dump-flows', 'SWITCH'],
+          ['--names', 'dump-flows', 'SWITCH'],
+          ['--names', '--no-stats', 'dump-flows', 'SWITCH', 'in_port=1'],
+          ['--sort', 'dump-flows', 'SWITCH'],
+          ['--rsort', '--no-stats', 'dump-flows', 'SWITCH'],
+          ['dump-flows', 'SWITCH', 'table=2'],
+          ['dump-flows', 'SWITCH', 'ip'],
+          ['dump-flows', 'SWITCH', 'cookie=0x5/-1'],
+          ['dump-flows', 'SWITCH', 'out_port=2'],
+          ['dump-aggregate', 'SWITCH'],
+          ['dump-aggregate', 'SWITCH', 'table=2'],
+        ];
+        for (const args of reads) {
+          test(args.join(' '), async () => {
+            await same([...O, ...args]);
+          });
+        }
       });
-      test(`${label}: replace-flows SWITCH FILE`, async () => {
-        const file = join(sw.dir, 'replace.txt');
-        writeFileSync(
-          file,
-          'priority=0,actions=NORMAL\ncookie=0x7,priority=5,in_port=1,actions=output:LOCAL\n',
-        );
-        await sameEffect([...O, 'replace-flows', 'SWITCH', file]);
+
+      describe(`${label}: changing flows`, () => {
+        const changes: [string[], string?][] = [
+          [['add-flow', 'SWITCH', 'priority=100,in_port=2,dl_vlan=5,actions=strip_vlan,output:1']],
+          [['add-flow', 'SWITCH', 'table=3,priority=1,reg0=7,actions=load:0x1->NXM_NX_REG1[],resubmit(,4)']],
+          [
+            [
+              'add-flow',
+              'SWITCH',
+              'cookie=0x99,idle_timeout=60,send_flow_rem,udp,tp_src=53,actions=controller',
+            ],
+          ],
+          [['add-flow', 'SWITCH', 'in_port=1,actions=mod_vlan_vid:7,output:2']],
+          [
+            ['add-flows', 'SWITCH', '-'],
+            'priority=3,arp,actions=flood\n# comment\n\npriority=4,ipv6,actions=drop\n',
+          ],
+          [['mod-flows', 'SWITCH', 'in_port=1,actions=output:LOCAL']],
+          [['--strict', 'mod-flows', 'SWITCH', 'priority=5,in_port=1,actions=drop']],
+          [['mod-flows', 'SWITCH', 'cookie=0x5/-1,actions=output:2']],
+          [['del-flows', 'SWITCH', 'table=2']],
+          [['--strict', 'del-flows', 'SWITCH', 'priority=5,in_port=1']],
+          [['del-flows', 'SWITCH', 'out_port=2']],
+          [['del-flows', 'SWITCH']],
+        ];
+        for (const [args, stdin] of changes) {
+          test(args.join(' '), async () => {
+            await sameEffect([...O, ...args], stdin);
+          });
+        }
+        test('add-flows FILE', async () => {
+          const file = join(sw.dir, 'flows.txt');
+          writeFileSync(file, 'table=1,priority=9,icmp,actions=drop\ndelete in_port=1\n');
+          await sameEffect([...O, 'add-flows', 'SWITCH', file]);
+        });
+      });
+
+      describe(`${label}: errors`, () => {
+        const bad: string[][] = [
+          ['add-flow', 'SWITCH', 'in_port=1,actions=foo'],
+          ['add-flow', 'SWITCH', 'in_port=x,actions=drop'],
+          ['add-flow', 'SWITCH', 'nw_src=1.2.3.4.5,actions=drop'],
+          ['add-flow', 'SWITCH', 'priority=5'],
+          ['dump-flows', 'SWITCH', 'tcp,tp_dst=bogus'],
+          ['add-flows', 'SWITCH', '/nonexistent/flows.txt'],
+          ['dump-ports', 'SWITCH', 'nosuchport'],
+        ];
+        for (const args of bad) {
+          test(args.join(' '), async () => {
+            const r = await same([...O, ...args]);
+            assert.equal(r.status, 1);
+          });
+        }
+        test('a flow the switch refuses (group that does not exist)', async () => {
+          await sameEffect([...O, 'add-flow', 'SWITCH', 'actions=group:5']);
+        });
       });
     }
+
+    const ARP = 'ffffffffffff0000000000010806000108000604000100000000000100000000000000000000000000000000';
+
+    describe('packet-out and port statistics', () => {
+      for (const [label, O] of VERSIONS) {
+        test(`${label}: packet-out IN_PORT ACTIONS PACKET, then the counters`, async () => {
+          await same([...O, 'packet-out', 'SWITCH', '1', 'output:2', ARP]);
+          await same([...O, 'dump-ports', 'SWITCH']);
+        });
+        test(`${label}: packet-out "in_port=...,packet=...,actions=..."`, async () => {
+          await same([...O, 'packet-out', 'SWITCH', `in_port=2,packet=${ARP},actions=output:1,output:LOCAL`]);
+          await same([...O, 'dump-ports', 'SWITCH', '1']);
+        });
+        test(`${label}: packet-out refusals`, async () => {
+          await same([...O, 'packet-out', 'SWITCH', '1', 'output:2', 'ffff']);
+          await same([...O, 'packet-out', 'SWITCH', '1', 'bogus:2', ARP]);
+        });
+      }
+    });
+
+    describe('mod-port', () => {
+      for (const [label, O] of VERSIONS) {
+        for (const action of ['down', 'up', 'no-flood', 'flood', 'nosuchthing']) {
+          test(`${label}: mod-port 2 ${action}`, async () => {
+            await same([...O, 'mod-port', 'SWITCH', '2', action]);
+            await same([...O, 'dump-ports-desc', 'SWITCH']);
+          });
+        }
+      }
+    });
+
+    describe('groups (OpenFlow 1.3)', () => {
+      const O = ['-O', 'OpenFlow13'];
+      /** Runs a group command with each tool from no groups; the groups left behind must agree. */
+      async function sameGroups(args: readonly string[], setup: readonly string[] = []): Promise<void> {
+        const start = async () => {
+          await ovs([...O, 'del-groups', 'SWITCH']);
+          for (const g of setup) assert.equal((await ovs([...O, 'add-group', 'SWITCH', g])).status, 0);
+        };
+        await start();
+        const theirs = await ovs([...O, ...args]);
+        const afterTheirs = (await ovs([...O, 'dump-groups', 'SWITCH'])).stdout;
+        await start();
+        const mine = await ours([...O, ...args]);
+        const afterOurs = (await ovs([...O, 'dump-groups', 'SWITCH'])).stdout;
+        assert.equal(mine.status, theirs.status, `${args.join(' ')}: status (ours said ${mine.stderr})`);
+        assert.equal(errorLines(mine.stderr), errorLines(theirs.stderr));
+        assert.equal(afterOurs, afterTheirs, `${args.join(' ')}: groups afterwards`);
+      }
+      const ALL = 'group_id=1,type=all,bucket=output:1,bucket=output:2';
+      test('add-group all', () => sameGroups(['add-group', 'SWITCH', ALL]));
+      test('add-group ff with watch ports', () =>
+        sameGroups([
+          'add-group',
+          'SWITCH',
+          'group_id=2,type=ff,bucket=watch_port:1,actions=output:1,bucket=watch_port:2,output:2',
+        ]));
+      test('mod-group to select with weights', () =>
+        sameGroups(
+          ['mod-group', 'SWITCH', 'group_id=1,type=select,bucket=weight:5,actions=output:1,bucket=output:2'],
+          [ALL],
+        ));
+      test('del-groups one', () => sameGroups(['del-groups', 'SWITCH', 'group_id=1'], [ALL]));
+      test('del-groups all', () => sameGroups(['del-groups', 'SWITCH'], [ALL]));
+      test('add-group without group_id', () =>
+        sameGroups(['add-group', 'SWITCH', 'type=all,bucket=output:1']));
+      test('dump-groups, dump-group-stats, a flow using the group', async () => {
+        await ovs([...O, 'del-groups', 'SWITCH']);
+        await ovs([...O, 'add-group', 'SWITCH', ALL]);
+        await same([...O, 'dump-groups', 'SWITCH']);
+        await same([...O, 'dump-group-stats', 'SWITCH']);
+        await same([...O, 'dump-group-stats', 'SWITCH', 'group_id=1']);
+        await same([...O, 'add-flow', 'SWITCH', 'table=9,actions=group:1']);
+        await same([...O, 'dump-flows', 'SWITCH', 'table=9']);
+        await ovs(['del-flows', 'SWITCH', 'table=9']);
+      });
+    });
+
+    test('a switch that speaks only OpenFlow 1.0, asked for 1.3: the same failure', async () => {
+      await sw.vsctl('set', 'bridge', sw.bridge, 'protocols=OpenFlow10');
+      try {
+        const theirs = await ovs(['-O', 'OpenFlow13', 'dump-desc', 'SWITCH']);
+        const mine = await ours(['-O', 'OpenFlow13', 'dump-desc', 'SWITCH']);
+        assert.equal(theirs.status, 1);
+        assert.equal(mine.status, 1);
+        assert.equal(mine.stdout, theirs.stdout);
+        // ovs-ofctl's reason depends on a race (whether the switch's hello-failed error or its close comes
+        // first): "Protocol error" or "Broken pipe". Ours reads the error and says the former.
+        const why = / failed to connect to socket \((Protocol error|Broken pipe)\)$/;
+        assert.match(errorLines(theirs.stderr), why);
+        assert.equal(errorLines(mine.stderr).replace(why, ''), errorLines(theirs.stderr).replace(why, ''));
+        assert.match(
+          mine.stderr,
+          /version negotiation failed \(we support version 0x04, peer supports version 0x01\)/,
+        );
+      } finally {
+        await sw.vsctl('clear', 'bridge', sw.bridge, 'protocols');
+      }
+    });
+
+    test('a bridge name: its socket under $TSOVS_RUNDIR; an unknown one is refused as ovs-ofctl does', async () => {
+      const [cmd, ...pre] = tsovsArgv();
+      const env = { TSOVS_RUNDIR: sw.dir };
+      const ok = await runWithInput(cmd, [...pre, 'ofctl', 'dump-desc', sw.bridge], '', env);
+      // Our default offers 1.0 and 1.3 and uses the highest: ovs-ofctl's -O OpenFlow10,OpenFlow13.
+      const theirs = await runWithInput(
+        'ovs-ofctl',
+        ['-O', 'OpenFlow10,OpenFlow13', 'dump-desc', sw.bridge],
+        '',
+        {
+          OVS_RUNDIR: sw.dir,
+        },
+      );
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stdout, theirs.stdout);
+      const bad = await runWithInput(cmd, [...pre, 'ofctl', 'show', 'nosuchbr'], '', env);
+      const badTheirs = await runWithInput('ovs-ofctl', ['show', 'nosuchbr'], '', { OVS_RUNDIR: sw.dir });
+      assert.equal(bad.status, 1);
+      assert.equal(errorLines(bad.stderr), errorLines(badTheirs.stderr));
+      assert.equal(errorLines(bad.stderr), 'ovs-ofctl: nosuchbr is not a bridge or a socket');
+    });
+
+    describe('diff-flows and replace-flows', () => {
+      for (const [label, O] of VERSIONS) {
+        test(`${label}: diff-flows SWITCH FILE, equal and different`, async () => {
+          await reset();
+          const file = join(sw.dir, 'diff.txt');
+          writeFileSync(file, `${BASELINE.join('\n')}\n`);
+          const r = await same([...O, 'diff-flows', 'SWITCH', file]);
+          assert.equal(r.status, 0);
+          writeFileSync(
+            file,
+            'priority=0,actions=NORMAL\ntable=2,priority=9,tcp,tp_dst=22,actions=output:2\n',
+          );
+          const d = await same([...O, 'diff-flows', 'SWITCH', file]);
+          assert.equal(d.status, 2);
+        });
+        test(`${label}: replace-flows SWITCH FILE`, async () => {
+          const file = join(sw.dir, 'replace.txt');
+          writeFileSync(
+            file,
+            'priority=0,actions=NORMAL\ncookie=0x7,priority=5,in_port=1,actions=output:LOCAL\n',
+          );
+          await sameEffect([...O, 'replace-flows', 'SWITCH', file]);
+        });
+      }
+    });
   });
-});

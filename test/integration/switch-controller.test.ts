@@ -173,10 +173,13 @@ describe('an OpenFlow controller over TCP', { concurrency: false }, () => {
         assert.ok(ctl.connected >= 1);
         // No flows: the first packets miss and reach the controller, whose answer lets the ping through.
         await waitFor(() => pingOnce(h1.ns, '10.0.0.2'), 20000, 'ping through the controller-made flow');
-        // (The bridge's own port, 65534, may have sent something first.)
-        const fromH1 = ctl.packetIns.find((p) => p.inPort === 1);
-        assert.ok(fromH1, 'a packet_in from h1 arrived');
-        assert.equal(fromH1.reason, 0, 'OFPR_NO_MATCH');
+        // The first miss may come from the bridge's own port (65534) rather than h1: the controller's answer
+        // to it already lets h1's ping through.
+        assert.ok(ctl.packetIns.length > 0, 'a packet_in arrived');
+        assert.ok(
+          ctl.packetIns.every((p) => p.reason === 0),
+          'every packet_in is a table miss (OFPR_NO_MATCH)',
+        );
         const flows = await sl.ofctl('br0', 'dump-flows');
         assert.match(flows, /cookie=0x77, .*priority=1 actions=NORMAL/);
       } finally {
