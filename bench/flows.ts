@@ -2,7 +2,8 @@
 // in one run. Host A and host B are namespaces behind the switch (bench/lib/topology.ts). For each switch:
 // 100,000 flows `priority=100,ip,nw_dst=10.x.y.z,actions=output:B` (one of them B's address) are loaded
 // with `ovs-ofctl add-flows` — the same client for both, so the figure is the switch's — and timed; then
-// the switch daemon's resident memory, the time of `ovs-ofctl dump-flows` over all of them, and the rate
+// the switch daemon's resident memory (2.5 s after loading, for both), the time of `ovs-ofctl dump-flows`
+// over all of them, and the rate
 // of 64-byte UDP frames A → B delivered with just the one flow for B in the table and with all 100,000.
 // tsovs is also loaded with its own `tsovs ofctl add-flows`. Prints medians over the rounds and ratios.
 // Options: --rounds N (BENCH_ROUNDS, default 3), --flows N (BENCH_FLOWS, default 100000), --seconds N of
@@ -20,6 +21,8 @@ import { ADDR_B, SW_PORT_B, Topology } from './lib/topology.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PPS_WARMUP_MS = 1000;
+/** Pause between loading the flows and reading the switch's memory. */
+const SETTLE_MS = 2500;
 
 function settings() {
   const { values } = parseArgs({
@@ -117,9 +120,12 @@ async function measure(
     const file = writeFlows(dir, s.flows, portB);
     await runOk(['ovs-ofctl', 'del-flows', target, 'ip']);
     push(out, 'load', await timed(['ovs-ofctl', 'add-flows', target, file], 600000));
+    // Memory once the switch has settled (the same pause for both: tsovs collects garbage when a burst
+    // of flow changes has been quiet for a second), before anything else runs.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    push(out, 'rss', rssMb(sw.switchPid()));
     const n = await countFlows(target);
     if (n < s.flows) throw new Error(`${sw.label}: ${n} flows after add-flows, expected ${s.flows}+`);
-    push(out, 'rss', rssMb(sw.switchPid()));
     push(out, 'dump', await timed(['sh', '-c', `ovs-ofctl dump-flows ${target} > /dev/null`], 600000));
     const ppsN = await ppsRun(topo, trafgen, s.seconds, PPS_WARMUP_MS);
     push(out, 'ppsN', ppsN.delivered / 1000);

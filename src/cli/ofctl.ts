@@ -4,10 +4,9 @@
 // fresh one for a trivial request), the same transaction ids, the same protocol switches
 // (NXT_SET_FLOW_FORMAT, NXT_FLOW_MOD_TABLE_ID) before flow mods and dumps, so that output matches line
 // for line. SWITCH is a bridge name (its socket is $TSOVS_RUNDIR/BRIDGE.mgmt), unix:PATH or tcp:IP[:PORT].
-// Versions: like ovs-ofctl, OpenFlow 1.0 unless -O names others (this codec speaks 1.0 and 1.3).
+// Versions: by default every version this codec speaks (1.0, 1.3, 1.4, 1.5), the highest shared used.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { actionsText, type OfpAction, parseActions } from '../openflow/action-text.js';
 import { connectOpenFlow, type OfConnection, OfConnectionError } from '../openflow/conn.js';
 import {
@@ -48,10 +47,27 @@ import {
   tableStatsText,
 } from '../openflow/print.js';
 import { FlowTextError, parseHexBytes } from '../openflow/text-util.js';
-import { OFP10_VERSION, OFP13_VERSION, versionBitmap, versionFromName } from '../openflow/wire.js';
+import {
+  OFP10_VERSION,
+  OFP13_VERSION,
+  OFP14_VERSION,
+  OFP15_VERSION,
+  versionBitmap,
+  versionFromName,
+} from '../openflow/wire.js';
 import { ofpErrorDescription } from '../openflow/wire-errors.js';
 import { rundir } from '../unixctl/rundir.js';
 import { type CliIo, PROCESS_IO } from './io.js';
+import {
+  bundleTransact,
+  bundleVersions,
+  cmdMeterMod,
+  cmdMeterRequest,
+  cmdQueueGetConfig,
+  type ExtContext,
+  extReplyText,
+} from './ofctl-ext.js';
+import { runMonitor, runSnoop } from './ofctl-monitor.js';
 
 const PROGRAM = 'ovs-ofctl';
 
@@ -59,7 +75,7 @@ const PROGRAM = 'ovs-ofctl';
 class OfctlError extends Error {}
 
 /** An error reply already printed (to stderr), ending the command with status 1. */
-class PrintedError extends Error {}
+export class PrintedError extends Error {}
 
 /** Ends the command with this status and no message (diff-flows: 2 when the flows differ). */
 class ExitStatus extends Error {
@@ -78,6 +94,9 @@ interface Options {
   readOnly: boolean;
 }
 
+/** Messages noReply() encodes and writes between two turns of the event loop. */
+const NO_REPLY_BATCH = 256;
+
 /** One command: its arguments (after the switch) and what it does. */
 interface Command {
   readonly min: number;
@@ -89,7 +108,7 @@ interface Command {
  * The state of one ovs-ofctl run: options, output, and the transaction id counter, which (as in Open
  * vSwitch) is process-wide: every hello and every request takes the next one.
  */
-class Context {
+export class Context {
   private xidCounter = { next: 1 };
 
   constructor(
@@ -156,10 +175,20 @@ class Context {
   }
 
   /** Sends messages without replies followed by a barrier (vconn_transact_multiple_noreply). */
-  async noReply(conn: OfConnection, bodies: readonly OfBody[]): Promise<void> {
+  async noReply(conn: OfConnection, bodies: Iterable<OfBody>): Promise<void> {
     // One write per 256 KiB of messages, not one per flow mod: add-flows of 100,000 flows is then bound by
-    // parsing and the switch, not by system calls.
-    conn.sendMany(bodies.map((body) => ({ ...body, xid: this.nextXid() })));
+    // encoding and the switch, not by system calls. Between batches the event loop runs, so that what was
+    // written reaches the switch (working on the other core) while the next batch is encoded.
+    let batch: OfBody[] = [];
+    for (const body of bodies) {
+      batch.push(body);
+      if (batch.length === NO_REPLY_BATCH) {
+        conn.sendMany(batch, () => this.nextXid());
+        batch = [];
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    conn.sendMany(batch, () => this.nextXid());
     const barrierXid = this.nextXid();
     const errors: OfMessage[] = [];
     const onMessage = (m: OfMessage) => {
@@ -321,7 +350,7 @@ function replyText(m: OfMessage, names?: ReadonlyMap<number, string>): string {
     case 'error':
       return errorText(m);
     default:
-      return `${head}\n`;
+      return extReplyText(m) ?? `${head}\n`;
   }
 }
 
@@ -368,6 +397,8 @@ function requestText(m: OfMessage): string {
     };
     return `${head} ${flowModText(flow)}`;
   }
+  const ext = extReplyText(m, hexDump);
+  if (ext !== null) return ext.replace(/\n$/, '');
   return messageHeader(m.type.toUpperCase(), m.version, m.xid);
 }
 
@@ -492,40 +523,108 @@ async function cmdDumpFlows(ctx: Context, aggregate: boolean): Promise<void> {
 }
 
 /** open_vconn_for_flow_mod(): keeps OpenFlow 1.0 if the flows fit, else switches to NXM and/or table ids. */
+/** What the flow formats usable for a set of flows have in common (usableFormats() of each, folded). */
+interface UsableSummary {
+  oxm: boolean;
+  nxm: boolean;
+  openflow10: boolean;
+  tid: boolean;
+}
+
+function usableSummary(): UsableSummary {
+  return { oxm: true, nxm: true, openflow10: true, tid: false };
+}
+
+function addUsable(sum: UsableSummary, flow: ParsedFlow): void {
+  const u = usableFormats(flow);
+  sum.oxm &&= u.oxm;
+  sum.nxm &&= u.nxm;
+  sum.openflow10 &&= u.openflow10;
+  sum.tid ||= u.tid;
+}
+
 async function flowModProtocol(
   ctx: Context,
   conn: OfConnection,
-  flows: readonly ParsedFlow[],
+  flows: readonly ParsedFlow[] | UsableSummary,
 ): Promise<FlowProtocol> {
+  let usable: UsableSummary;
+  if (Array.isArray(flows)) {
+    usable = usableSummary();
+    for (const f of flows as readonly ParsedFlow[]) addUsable(usable, f);
+  } else usable = flows as UsableSummary;
   if (conn.version >= OFP13_VERSION) {
-    if (flows.some((f) => !usableFormats(f).oxm)) {
+    if (!usable.oxm) {
       throw new OfctlError(
         'none of the usable flow formats (OpenFlow10,NXM) is among the allowed flow formats (OXM-OpenFlow13)',
       );
     }
     return { version: conn.version, format: 'oxm' };
   }
-  const usable = flows.map((f) => usableFormats(f));
-  if (usable.some((u) => !u.nxm)) {
+  if (!usable.nxm) {
     throw new OfctlError(
       'none of the usable flow formats (OXM-OpenFlow11+) is among the allowed flow formats (OpenFlow10)',
     );
   }
-  const std = usable.every((u) => u.openflow10);
-  const tid = usable.some((u) => u.tid);
+  const std = usable.openflow10;
   const switches: OfBody[] = [];
   if (!std) switches.push({ type: 'nx_set_flow_format', value: NXFF_NXM });
   for (const s of switches) await ctx.noReply(conn, [s]);
-  if (tid) await ctx.noReply(conn, [{ type: 'nx_flow_mod_table_id', enable: true }]);
-  return { version: OFP10_VERSION, format: std ? 'openflow10' : 'nxm', tid };
+  if (usable.tid) await ctx.noReply(conn, [{ type: 'nx_flow_mod_table_id', enable: true }]);
+  return { version: OFP10_VERSION, format: std ? 'openflow10' : 'nxm', tid: usable.tid };
+}
+
+/** Sends flow mods: plainly with a barrier, or with --bundle as one atomic bundle. */
+async function sendMods(ctx: Context, conn: OfConnection, mods: Iterable<OfBody>): Promise<void> {
+  if (ctx.opts.bundle) {
+    if (conn.version < OFP13_VERSION)
+      throw new OfctlError("bundles need OpenFlow 1.3 or later ('-O OpenFlow14')");
+    await bundleTransact(extContext(ctx), conn, [...mods]);
+  } else await ctx.noReply(conn, mods);
+}
+
+/** The flow mods for `flows`, converted as they are sent (not all held at once). */
+function* flowMods(flows: readonly ParsedFlow[], protocol: FlowProtocol): Generator<OfBody> {
+  for (const f of flows) yield flowModToWire(f, protocol);
+}
+
+/** The view of a run that ofctl-ext.ts's commands use. */
+function extContext(ctx: Context): ExtContext {
+  return {
+    args: ctx.args,
+    target: ctx.target,
+    opts: ctx.opts,
+    out: (t) => ctx.out(t),
+    stderr: (t) => ctx.io.stderr(t),
+    nextXid: () => ctx.nextXid(),
+    open: () => ctx.open(),
+    request: (conn, body) => ctx.request(conn, body),
+    dump: async (conn, body) => {
+      try {
+        return await ctx.request(conn, body);
+      } catch (err) {
+        if (err instanceof PrintedError) return [];
+        throw err;
+      }
+    },
+    noReply: (conn, bodies) => ctx.noReply(conn, bodies),
+    ports: () => ctx.ports(),
+    fail: (message) => {
+      throw new OfctlError(message);
+    },
+    printed: () => {
+      throw new PrintedError();
+    },
+    messageText: (m) => `${requestText(m)}\n`,
+    portArg: (text) => portArg(ctx, text),
+  };
 }
 
 async function sendFlowMods(ctx: Context, flows: readonly ParsedFlow[]): Promise<void> {
   const conn = await ctx.open();
   try {
     const protocol = await flowModProtocol(ctx, conn, flows);
-    const mods = flows.map((f) => flowModToWire(f, protocol));
-    await ctx.noReply(conn, mods);
+    await sendMods(ctx, conn, flowMods(flows, protocol));
   } finally {
     conn.close();
   }
@@ -552,25 +651,54 @@ function readFlowFile(_ctx: Context, file: string): string {
   }
 }
 
+/**
+ * add-flows FILE: every line is parsed (and its errors reported, nothing sent) before any flow mod goes
+ * out, as ovs-ofctl does. The first pass keeps only what the lines need of the protocol; the second parses
+ * each line again and sends it, so that 100,000 parsed flows are never held at once (holding them cost
+ * more in garbage collection than parsing twice).
+ */
 async function cmdAddFlows(ctx: Context): Promise<void> {
   const file = ctx.args[1];
   if (ctx.acceptNames) {
     await ctx.tables();
     await ctx.ports();
   }
-  const flows: ParsedFlow[] = [];
   const lines = readFlowFile(ctx, file).split('\n');
-  for (const [i, raw] of lines.entries()) {
-    const line = raw.replace(/#.*$/, '').trim();
-    if (!line) continue;
+  const parseLine = (i: number): ParsedFlow | null => {
+    const line = lines[i].replace(/#.*$/, '').trim();
+    if (!line) return null;
     try {
-      flows.push(parseFlow(line, { command: 'add', commandPrefix: true }));
+      return parseFlow(line, { command: 'add', commandPrefix: true });
     } catch (err) {
       if (err instanceof FlowTextError) throw new OfctlError(`${file}:${i + 1}: ${err.message}`);
       throw err;
     }
+  };
+  const usable = usableSummary();
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const f = parseLine(i);
+    if (f === null) continue;
+    addUsable(usable, f);
+    count++;
   }
-  if (flows.length) await sendFlowMods(ctx, flows);
+  if (count === 0) return;
+  const conn = await ctx.open();
+  try {
+    const protocol = await flowModProtocol(ctx, conn, usable);
+    await sendMods(
+      ctx,
+      conn,
+      (function* () {
+        for (let i = 0; i < lines.length; i++) {
+          const f = parseLine(i);
+          if (f !== null) yield flowModToWire(f, protocol);
+        }
+      })(),
+    );
+  } finally {
+    conn.close();
+  }
 }
 
 /** Port names the flow and action parsers accept (name → number), fetched as ovs-ofctl fetches them. */
@@ -997,17 +1125,10 @@ async function cmdReplaceFlows(ctx: Context): Promise<void> {
         if (x && (!y || !versionsEqual(y, x))) mods.push(flowModToWire(versionFlowMod(x, 'add'), protocol));
       }
     }
-    await ctx.noReply(conn, mods);
+    await sendMods(ctx, conn, mods);
   } finally {
     conn.close();
   }
-}
-
-/** Commands of ovs-ofctl that tsovs does not have yet: a clear refusal rather than "unknown command". */
-function notYet(name: string): (ctx: Context) => Promise<void> {
-  return async () => {
-    throw new OfctlError(`'${name}' is not implemented by tsovs ofctl yet`);
-  };
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -1032,8 +1153,22 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'mod-group': { min: 2, max: 2, run: (ctx) => cmdGroupMod(ctx, 1) },
   'del-groups': { min: 1, max: 2, run: (ctx) => cmdGroupMod(ctx, 2) },
   'diff-flows': { min: 2, max: 2, run: cmdDiffFlows },
-  monitor: { min: 1, max: 8, run: notYet('monitor') },
-  snoop: { min: 1, max: 1, run: notYet('snoop') },
+  monitor: {
+    min: 1,
+    max: 8,
+    run: (ctx) =>
+      runMonitor(ctx, (versions) => new Context({ ...ctx.opts, versions }, ctx.args, ctx.io, ctx)),
+  },
+  snoop: { min: 1, max: 1, run: runSnoop },
+  'add-meter': { min: 2, max: 2, run: (ctx) => cmdMeterMod(extContext(ctx), 0) },
+  'mod-meter': { min: 2, max: 2, run: (ctx) => cmdMeterMod(extContext(ctx), 1) },
+  'del-meter': { min: 1, max: 2, run: (ctx) => cmdMeterMod(extContext(ctx), 2) },
+  'del-meters': { min: 1, max: 2, run: (ctx) => cmdMeterMod(extContext(ctx), 2) },
+  'dump-meter': { min: 1, max: 2, run: (ctx) => cmdMeterRequest(extContext(ctx), 'config') },
+  'dump-meters': { min: 1, max: 2, run: (ctx) => cmdMeterRequest(extContext(ctx), 'config') },
+  'meter-stats': { min: 1, max: 2, run: (ctx) => cmdMeterRequest(extContext(ctx), 'stats') },
+  'meter-features': { min: 1, max: 1, run: (ctx) => cmdMeterRequest(extContext(ctx), 'features') },
+  'queue-get-config': { min: 1, max: 3, run: (ctx) => cmdQueueGetConfig(extContext(ctx)) },
   'replace-flows': { min: 2, max: 2, run: cmdReplaceFlows },
   'dump-groups': {
     min: 1,
@@ -1076,21 +1211,30 @@ For OpenFlow switches:
   mod-group SWITCH GROUP      modify specific group
   del-groups SWITCH [GROUP]   delete matching GROUPs
   diff-flows SOURCE1 SOURCE2  compare flows from two sources (switches or files)
+  monitor SWITCH [MISS-LEN] [invalid_ttl] [watch:[SPEC...]]  print packets received from SWITCH
+  snoop SWITCH                snoop on SWITCH and its controller
   replace-flows SWITCH FILE   replace flows with those in FILE
   dump-groups SWITCH          print group descriptions
   dump-group-stats SWITCH     print group statistics
+  add-meter SWITCH METER      add meter described by METER (OpenFlow 1.3+)
+  mod-meter SWITCH METER      modify specific METER
+  del-meter(s) SWITCH [METER] delete METER (default: all)
+  dump-meter(s) SWITCH [METER]  print METER configuration
+  meter-stats SWITCH [METER]  print meter statistics
+  meter-features SWITCH       print meter features
+  queue-get-config SWITCH [PORT [QUEUE]]  print queue configuration
 
 SWITCH is a bridge name (socket $TSOVS_RUNDIR/BRIDGE.mgmt, TSOVS_RUNDIR defaults to /var/run/tsovs),
 unix:PATH or tcp:IP[:PORT].
 
 Options:
-  -O, --protocols=LIST        OpenFlow versions to offer (OpenFlow10, OpenFlow13; default: both, the
-                              highest the switch shares is used)
+  -O, --protocols=LIST        OpenFlow versions to offer (OpenFlow10, OpenFlow13, OpenFlow14,
+                              OpenFlow15; default: all, the highest the switch shares is used)
   --strict                    use strict match for flow commands
   --names, --no-names         show and accept port names (default: accept, do not show)
   --no-stats                  dump-flows: leave out the statistics
   --sort, --rsort             dump-flows: sort by priority
-  --bundle                    accepted; flows are sent as plain flow mods followed by a barrier
+  --bundle                    send flow changes as one atomic bundle (OpenFlow 1.4 unless -O has 1.3+)
   --read-only                 accepted (nothing here changes the switch without being asked)
   -h, --help                  display this help message
 `;
@@ -1098,7 +1242,7 @@ Options:
 /** Parses ovs-ofctl's options (getopt style, options anywhere before "--"). */
 function parseArgs(argv: string[]): { opts: Options; rest: string[]; help: boolean } {
   const opts: Options = {
-    versions: [OFP10_VERSION, OFP13_VERSION],
+    versions: [OFP10_VERSION, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION],
     strict: false,
     names: null,
     stats: true,
@@ -1138,8 +1282,10 @@ function parseVersions(list: string): number[] {
   for (const name of list.split(/[, ]+/).filter(Boolean)) {
     const v = versionFromName(name);
     if (v === undefined) throw new OfctlError(`${name}: unknown OpenFlow version`);
-    if (v !== OFP10_VERSION && v !== OFP13_VERSION) {
-      throw new OfctlError(`${name}: not supported by tsovs (OpenFlow10 and OpenFlow13 are)`);
+    if (v === 2 || v === 3) {
+      throw new OfctlError(
+        `${name}: not supported by tsovs (OpenFlow10, OpenFlow13, OpenFlow14, OpenFlow15 are)`,
+      );
     }
     out.push(v);
   }
@@ -1149,11 +1295,10 @@ function parseVersions(list: string): number[] {
 
 /** Runs `tsovs ofctl ARGS`; resolves to the exit status. */
 export async function run(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
-  // add-flows of 100,000 flows makes short-lived objects by the hundred megabytes: a larger young
-  // generation keeps the scavenger from dominating.
-  setFlagsFromString('--max-semi-space-size=64');
   try {
     const { opts, rest, help } = parseArgs(argv);
+    // --bundle implies OpenFlow 1.4 unless a version with bundles (1.3+) is allowed already.
+    if (opts.bundle) opts.versions = bundleVersions(opts.versions);
     if (help) {
       io.stdout(USAGE);
       return 0;

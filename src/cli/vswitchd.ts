@@ -3,9 +3,15 @@
 // unix:$TSOVS_RUNDIR/db.sock; the control socket to $TSOVS_RUNDIR/ovs-vswitchd.PID.ctl.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { TSOVS_VERSION } from '../unixctl/server.js';
-import { detach, exitOnSignals, isDetachedChild, reportReady, writePidfile } from '../util/daemon.js';
+import {
+  detach,
+  exitOnSignals,
+  isDetachedChild,
+  type ProcessTuning,
+  reportReady,
+  writePidfile,
+} from '../util/daemon.js';
 import { runDir } from '../util/paths.js';
 import type { DummyLevel } from '../vswitchd/netdevs.js';
 import { Vlog, VlogSpecError } from '../vswitchd/vlog.js';
@@ -97,11 +103,19 @@ function optionError(err: Error & { code?: string }): string {
   return err.message;
 }
 
+/**
+ * How the background switch starts, for a smaller footprint with big flow tables: a young generation of
+ * 2 × 4 MiB instead of V8's 2 × 16 MiB (once grown, V8 never gives it back), and glibc's mmap threshold
+ * fixed at 128 KiB (by default it rises to the size of the largest block freed, after which resized
+ * tables and socket buffers come from the brk heap, which cannot shrink past a block still in use).
+ */
+const MEMORY_TUNING: ProcessTuning = {
+  nodeArgs: ['--max-semi-space-size=4'],
+  env: { MALLOC_MMAP_THRESHOLD_: '131072' },
+};
+
 /** Runs the switch until it is told to exit (SIGTERM, SIGINT, SIGHUP or `exit`). */
 export async function run(args: string[]): Promise<number> {
-  // A larger young generation: loading 100,000 flows allocates a few hundred bytes of short-lived
-  // objects per flow, and with V8's default 16 MiB semi-spaces most of that time went to scavenges.
-  setFlagsFromString('--max-semi-space-size=64');
   let opts: Options;
   try {
     opts = parse(args);
@@ -117,7 +131,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${PROGRAM} (tsovs) ${TSOVS_VERSION}\n`);
     return 0;
   }
-  if (opts.detach) return detach(['vswitchd', ...args]);
+  if (opts.detach) return detach(['vswitchd', ...args], MEMORY_TUNING);
   let vlog: Vlog;
   try {
     vlog = makeVlog(opts);

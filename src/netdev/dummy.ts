@@ -82,6 +82,10 @@ export class DummyNetdev implements Netdev {
     this.up = up;
   }
 
+  setAdminUp(up: boolean): void {
+    this.setUp(up);
+  }
+
   start(onRx: RxHandler): void {
     this.onRx = onRx;
   }

@@ -200,6 +200,11 @@ export class InternalNetdev implements Netdev {
     return ((this.info()?.flags ?? 0) & IFF_UP) !== 0;
   }
 
+  setAdminUp(up: boolean): void {
+    if (this.closed) throw new NetdevError('ENODEV', `${this.name}: closed`);
+    this.nat.ifSetUp(this.name, up);
+  }
+
   ifindex(): number {
     return this.index;
   }

@@ -99,6 +99,11 @@ export interface Netdev {
   carrier(): boolean;
   /** Whether the device is administratively up. */
   adminUp(): boolean;
+  /**
+   * Sets the device administratively up or down (an OpenFlow port_mod's OFPPC_PORT_DOWN); throws when it
+   * cannot. Absent: the device has no such state (tunnels), as in OVS, where turning it down fails.
+   */
+  setAdminUp?(up: boolean): void;
   /** Kernel ifindex, or 0 for devices without one. */
   ifindex(): number;
   /** Counters (the device's own, plus drops this process made). */

@@ -305,6 +305,10 @@ export class SystemNetdev implements Netdev {
     return ((this.info()?.flags ?? 0) & IFF_UP) !== 0;
   }
 
+  setAdminUp(up: boolean): void {
+    this.nat.ifSetUp(this.name, up);
+  }
+
   ifindex(): number {
     return this.index;
   }

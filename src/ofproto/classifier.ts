@@ -22,6 +22,11 @@
 // the order in which they reached it, which makes the choice deterministic. A rule with the same priority
 // and an identical match as an existing one replaces it (OVS's classifier_replace), keeping its place.
 //
+// Memory: a rule costs the classifier one slot of its subtable's table (tag, priority, masked value words)
+// when its masked value is new, and two fields of its own (the `cls` fields of ClsRule: the list of rules
+// sharing a masked value, and the insertion order). Matches keep only their masked words, in the order of
+// an interned shape (MatchShape), which is also the order of the subtable's key words.
+//
 // Lookups allocate nothing; insertion and removal (the slow path) may.
 import {
   K_IN_PORT,
@@ -34,18 +39,6 @@ import {
   K_TUN_ID_HI,
 } from '../packet/flow-key.js';
 import { FLOW_WORDS } from './of-flow.js';
-
-/** A masked match: a flow matches when (flow & mask) == value & mask, word by word. */
-export interface ClsMatch {
-  readonly value: Uint32Array;
-  readonly mask: Uint32Array;
-}
-
-/** What the classifier needs of a rule. Rules are told apart by identity. */
-export interface ClsRule {
-  readonly priority: number;
-  readonly match: ClsMatch;
-}
 
 /** Lookup stages, in probe order (OVS's flow segments). */
 const STAGE_META = 0;
@@ -83,34 +76,6 @@ function fmix(h: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** Word `i` of `a`, 0 past its end. */
-function wordAt(a: Uint32Array, i: number): number {
-  return i < a.length ? a[i] : 0;
-}
-
-/** A rule in the classifier. */
-class Entry<R extends ClsRule> {
-  constructor(
-    public rule: R,
-    readonly priority: number,
-    /** Insertion order (kept by a replacement): ties in rules() order. */
-    readonly seq: number,
-    readonly bucket: Bucket<R>,
-  ) {}
-}
-
-/** The rules of one subtable that share one masked value, highest priority first (priorities distinct). */
-class Bucket<R extends ClsRule> {
-  readonly entries: Entry<R>[] = [];
-  constructor(
-    readonly subtable: Subtable<R>,
-    /** The masked value's words at the subtable's mask words (as int32). */
-    readonly key: Int32Array,
-    /** Its slot tag. */
-    readonly tag: number,
-  ) {}
 }
 
 /** Counts of rule priorities with their maximum (a max-heap of the distinct priorities, lazily pruned). */
@@ -171,19 +136,22 @@ class Priorities {
 
 /**
  * A binary trie of the prefixes the rules match on one 32-bit field (OVS's prefix tracking, cls_trie): a
- * node per prefix some rule's value passes through, counting the rules whose prefix ends there. A lookup
+ * node per prefix some rule's value passes through, counting the rules whose prefix ends there (a node
+ * with no children and no rule ending at it is freed). A lookup
  * walks the flow's value once; a subtable matching the field with a prefix of length L can then be skipped
  * when no rule has a length-L prefix on that path, unwildcarding only the bits that walk depended on.
  */
 class PrefixTrie {
   private child0 = new Int32Array(64);
   private child1 = new Int32Array(64);
-  /** Rules whose prefix passes through or ends at the node. */
-  private through = new Int32Array(64);
   /** Rules whose prefix ends at the node. */
   private ends = new Int32Array(64);
   private used = 1;
   private readonly free: number[] = [];
+  /** Prefixes tracked. */
+  private count = 0;
+  /** The nodes of the path remove() walks. */
+  private readonly path = new Int32Array(33);
   /** The lookup the walk below belongs to. */
   walkedIn = -1;
   /** Depth of the flow's path: nodes exist for its first `depth` bits, not for depth + 1. */
@@ -195,12 +163,12 @@ class PrefixTrie {
 
   /** Whether no prefix is tracked. */
   get empty(): boolean {
-    return this.through[0] === 0;
+    return this.count === 0;
   }
 
   insert(value: number, len: number): void {
     let n = 0;
-    this.through[0]++;
+    this.count++;
     for (let d = 0; d < len; d++) {
       const one = (value >>> (31 - d)) & 1;
       let c = one === 0 ? this.child0[n] : this.child1[n];
@@ -209,39 +177,31 @@ class PrefixTrie {
         if (one === 0) this.child0[n] = c;
         else this.child1[n] = c;
       }
-      this.through[c]++;
       n = c;
     }
     this.ends[n]++;
     this.walkedIn = -1;
   }
 
+  /** Removes a prefix inserted before, and the nodes no prefix needs any more. */
   remove(value: number, len: number): void {
+    const path = this.path;
     let n = 0;
-    this.through[0]--;
+    path[0] = 0;
     for (let d = 0; d < len; d++) {
-      const one = (value >>> (31 - d)) & 1;
-      const c = one === 0 ? this.child0[n] : this.child1[n];
-      if (--this.through[c] === 0) {
-        // Nothing else passes through c: drop it and the rest of this path.
-        if (one === 0) this.child0[n] = 0;
-        else this.child1[n] = 0;
-        for (let x = c, e = d + 1; ; e++) {
-          const next = e < len ? (((value >>> (31 - e)) & 1) === 0 ? this.child0[x] : this.child1[x]) : 0;
-          this.child0[x] = 0;
-          this.child1[x] = 0;
-          this.ends[x] = 0;
-          this.through[x] = 0;
-          this.free.push(x);
-          if (next === 0) break;
-          x = next;
-        }
-        this.walkedIn = -1;
-        return;
-      }
-      n = c;
+      n = ((value >>> (31 - d)) & 1) === 0 ? this.child0[n] : this.child1[n];
+      path[d + 1] = n;
     }
+    this.count--;
     this.ends[n]--;
+    for (let d = len; d > 0; d--) {
+      const x = path[d];
+      if (this.ends[x] !== 0 || this.child0[x] !== 0 || this.child1[x] !== 0) break;
+      const parent = path[d - 1];
+      if (this.child0[parent] === x) this.child0[parent] = 0;
+      else this.child1[parent] = 0;
+      this.free.push(x);
+    }
     this.walkedIn = -1;
   }
 
@@ -277,13 +237,12 @@ class PrefixTrie {
     if (f !== undefined) return f;
     if (this.used === this.child0.length) {
       const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
+        const b = new Int32Array(a.length + (a.length >> 1));
         b.set(a);
         return b;
       };
       this.child0 = grow(this.child0);
       this.child1 = grow(this.child1);
-      this.through = grow(this.through);
       this.ends = grow(this.ends);
     }
     return this.used++;
@@ -308,23 +267,111 @@ function prefixLength(mask: number): number {
   return Math.clz32(inv);
 }
 
-const MIN_CAPACITY = 8;
-
 /**
- * The rules with one mask. The hash table is one Int32Array of `stride` words per slot — the slot's tag
- * (its hash with bit 0 set; 0: empty), the priority of its best rule, then the masked value at the mask's
- * words — beside an array of each slot's best rule: a lookup touches little more than one slot's words.
+ * A mask over the pipeline flow's words, interned (one object per distinct mask, shared by every match
+ * and subtable with it): the words it covers in probe order (by stage, then word), which is also the
+ * order of a match's value words (ClsMatch.word).
  */
-class Subtable<R extends ClsRule> {
-  /** The full mask. */
+export class MatchShape {
+  /** The mask, FLOW_WORDS words (1 bits are compared). Shared: never modify. */
   readonly mask: Uint32Array;
-  /** The words the mask covers, in probe order (by stage, then word). */
+  /** The words the mask covers, in probe order. */
   readonly idx: Int32Array;
   /** The mask at those words (as int32). */
   readonly maskW: Int32Array;
+  /** For each flow word, its position in idx, or -1. */
+  readonly pos: Int8Array;
   /** Positions in idx where a stage other than the last ends. */
   readonly stageEnds: Int32Array;
-  /** For each of those stages: partial hash → buckets with it. */
+  /** 1 + the highest word covered (0 for the catch-all mask). */
+  readonly reach: number;
+
+  constructor(
+    mask: Uint32Array,
+    readonly hash: number,
+  ) {
+    this.mask = mask;
+    const words: number[] = [];
+    for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) words.push(w);
+    words.sort((a, b) => stageOf(a) - stageOf(b) || a - b);
+    this.idx = Int32Array.from(words);
+    this.maskW = Int32Array.from(words, (w) => mask[w] | 0);
+    this.pos = new Int8Array(FLOW_WORDS).fill(-1);
+    words.forEach((w, k) => {
+      this.pos[w] = k;
+    });
+    const ends: number[] = [];
+    for (let k = 1; k < words.length; k++) if (stageOf(words[k]) !== stageOf(words[k - 1])) ends.push(k);
+    this.stageEnds = Int32Array.from(ends);
+    this.reach = words.length === 0 ? 0 : Math.max(...words) + 1;
+  }
+}
+
+/** Interned shapes by the hash of their mask. Masks are few (100,000 nw_dst rules share one). */
+const shapes = new Map<number, MatchShape[]>();
+
+/** The shape of `mask` (at most FLOW_WORDS words; missing words are 0). */
+export function matchShape(mask: Uint32Array): MatchShape {
+  if (mask.length > FLOW_WORDS) throw new RangeError(`a match has at most ${FLOW_WORDS} words`);
+  let h = 0;
+  let last = mask.length;
+  while (last > 0 && mask[last - 1] === 0) last--;
+  for (let i = 0; i < last; i++) h = mix(h, mask[i]);
+  const hash = fmix(h);
+  let list = shapes.get(hash);
+  if (list === undefined) {
+    list = [];
+    shapes.set(hash, list);
+  }
+  for (const s of list) {
+    let same = true;
+    for (let i = 0; i < FLOW_WORDS && same; i++) same = s.mask[i] === (i < mask.length ? mask[i] : 0);
+    if (same) return s;
+  }
+  const full = new Uint32Array(FLOW_WORDS);
+  full.set(mask);
+  const shape = new MatchShape(full, hash);
+  list.push(shape);
+  return shape;
+}
+
+/** A masked match: a flow matches when (flow[idx[k]] & maskW[k]) == words[k] for every k of its shape. */
+export interface ClsMatch {
+  readonly shape: MatchShape;
+  /** The masked value at the shape's k-th word (in its order), as int32. */
+  word(k: number): number;
+}
+
+/**
+ * What the classifier needs of a rule. Rules are told apart by identity; the two `cls` fields belong to
+ * the classifier holding the rule (an intrusive list, as OVS embeds cls_rule in its rules) and must start
+ * as null and -1.
+ */
+export interface ClsRule {
+  readonly priority: number;
+  readonly match: ClsMatch;
+  /** The next lower-priority rule with the same mask and masked value. */
+  clsNext: ClsRule | null;
+  /** Insertion order in the classifier (ties in rules() order), -1 while in none. */
+  clsSeq: number;
+}
+
+const MIN_CAPACITY = 8;
+
+/** Scratch for the partial hashes of a key (a shape has at most 3 stage ends). */
+const partialScratch = new Int32Array(4);
+
+/**
+ * The rules with one mask: an open-addressing hash table whose slots are `stride` words of one Int32Array
+ * — the slot's tag (its hash with bit 0 set; 0: empty), the priority of its best rule, then the masked
+ * value — beside an array of each slot's best rule, the head of the list (by clsNext) of the rules that
+ * share the value, highest priority first. A lookup touches little more than one slot's words.
+ */
+class Subtable<R extends ClsRule> {
+  readonly idx: Int32Array;
+  readonly maskW: Int32Array;
+  readonly stageEnds: Int32Array;
+  /** For each stage but the last: partial hash → slots with it. */
   readonly stageHashes: Map<number, number>[];
   /** Highest priority of the rules here (the order of the subtable search). */
   maxPriority = Number.NEGATIVE_INFINITY;
@@ -333,39 +380,28 @@ class Subtable<R extends ClsRule> {
   readonly priorities = new Priorities();
   /** Words per slot: tag, best priority, masked value. */
   readonly stride: number;
-  /** 1 + the highest word the mask covers (0 for the catch-all mask). */
   readonly reach: number;
-  private buckets = 0;
+  private used = 0;
   private capacity = MIN_CAPACITY;
-  /** The slots' words. */
   table: Int32Array;
   /** Each slot's best rule. */
   heads: (R | null)[] = new Array<R | null>(MIN_CAPACITY).fill(null);
-  /** Each slot's bucket. */
-  private slotBuckets: (Bucket<R> | null)[] = new Array<Bucket<R> | null>(MIN_CAPACITY).fill(null);
-
   /** Prefix-tracked fields this mask matches with a CIDR prefix. */
   readonly tries: TrieUse[] = [];
   /** After a miss in find(): how many words (in probe order) the miss depended on. */
   examined = 0;
 
   constructor(
-    mask: Uint32Array,
-    readonly maskHash: number,
+    readonly shape: MatchShape,
     tries: readonly PrefixTrie[],
   ) {
-    this.mask = mask;
-    const words: number[] = [];
-    for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) words.push(w);
-    words.sort((a, b) => stageOf(a) - stageOf(b) || a - b);
-    this.idx = Int32Array.from(words);
-    this.maskW = Int32Array.from(words, (w) => mask[w] | 0);
-    const ends: number[] = [];
-    for (let k = 1; k < words.length; k++) if (stageOf(words[k]) !== stageOf(words[k - 1])) ends.push(k);
-    this.stageEnds = Int32Array.from(ends);
-    this.stageHashes = ends.map(() => new Map<number, number>());
+    this.idx = shape.idx;
+    this.maskW = shape.maskW;
+    this.stageEnds = shape.stageEnds;
+    this.stageHashes = Array.from(shape.stageEnds, () => new Map<number, number>());
+    const words = Array.from(shape.idx);
     for (const trie of tries) {
-      const len = prefixLength(trie.word < mask.length ? mask[trie.word] : 0);
+      const len = prefixLength(shape.mask[trie.word]);
       if (len < 0) continue;
       const stage = stageOf(trie.word);
       this.tries.push({
@@ -376,7 +412,7 @@ class Subtable<R extends ClsRule> {
       });
     }
     this.stride = 2 + words.length;
-    this.reach = words.length === 0 ? 0 : Math.max(...words) + 1;
+    this.reach = shape.reach;
     this.table = new Int32Array(MIN_CAPACITY * this.stride);
   }
 
@@ -433,133 +469,110 @@ class Subtable<R extends ClsRule> {
     }
   }
 
-  /** The masked-value key of `value` in this subtable. */
-  keyOf(value: Uint32Array): Int32Array {
-    const key = new Int32Array(this.idx.length);
-    for (let k = 0; k < key.length; k++) key[k] = wordAt(value, this.idx[k]) & this.maskW[k];
-    return key;
-  }
-
-  /** Hashes of `key`: the partial hash at the end of each stage but the last, then the slot tag. */
-  private hashesOf(key: Int32Array): { partial: number[]; tag: number } {
-    const partial: number[] = [];
+  /** The tag of `m`'s value, with the partial hashes at each stage end in partialScratch. */
+  private hashValue(m: ClsMatch): number {
     let h = 0;
     let k = 0;
-    for (const end of this.stageEnds) {
-      for (; k < end; k++) h = mix(h, key[k]);
-      partial.push(h);
+    const ends = this.stageEnds;
+    for (let s = 0; s < ends.length; s++) {
+      for (; k < ends[s]; k++) h = mix(h, m.word(k));
+      partialScratch[s] = h;
     }
-    for (; k < key.length; k++) h = mix(h, key[k]);
-    return { partial, tag: tagOf(h) };
+    for (; k < this.idx.length; k++) h = mix(h, m.word(k));
+    return tagOf(h);
   }
 
-  /** The bucket with exactly `key`, or null. */
-  bucketOf(key: Int32Array): Bucket<R> | null {
-    const tag = this.hashesOf(key).tag;
-    const m = this.capacity - 1;
-    for (let slot = (tag >>> 1) & m; ; slot = (slot + 1) & m) {
-      const b = this.slotBuckets[slot];
-      if (b === null) return null;
-      if (b.tag === tag && sameKey(b.key, key)) return b;
-    }
-  }
-
-  /** A new empty bucket for `key` (absent so far), in the stage indices; refreshHead() puts it in the table. */
-  addBucket(key: Int32Array): Bucket<R> {
-    const { partial, tag } = this.hashesOf(key);
-    for (let s = 0; s < partial.length; s++) {
-      const map = this.stageHashes[s];
-      map.set(partial[s], (map.get(partial[s]) ?? 0) + 1);
-    }
-    return new Bucket<R>(this, key, tag);
-  }
-
-  /** Puts bucket `b` in the table or, already there, updates its best rule (after a change to b.entries). */
-  refreshHead(b: Bucket<R>): void {
-    let slot = this.slotOf(b);
-    if (slot < 0) {
-      if ((this.buckets + 1) * 2 > this.capacity) this.resize(this.capacity * 2);
-      slot = this.place(b);
-      this.buckets++;
-    }
-    const head = b.entries[0];
-    this.table[slot * this.stride + 1] = head.priority;
-    this.heads[slot] = head.rule;
-  }
-
-  /** Removes bucket `b` (now empty) from the table and the stage indices. */
-  removeBucket(b: Bucket<R>): void {
-    const { partial } = this.hashesOf(b.key);
-    for (let s = 0; s < partial.length; s++) {
-      const map = this.stageHashes[s];
-      const n = map.get(partial[s]) ?? 0;
-      if (n > 1) map.set(partial[s], n - 1);
-      else map.delete(partial[s]);
-    }
-    const slot = this.slotOf(b);
-    if (slot < 0) return;
-    this.clearSlot(slot);
-    this.buckets--;
-    // Backward-shift deletion: move later members of the probe run into the hole.
-    const m = this.capacity - 1;
+  /** The slot holding `m`'s value (`m` has this subtable's shape), or -1. */
+  slotOf(m: ClsMatch): number {
+    const tag = this.hashValue(m);
+    const mask = this.capacity - 1;
     const stride = this.stride;
-    let hole = slot;
-    for (let next = (slot + 1) & m; this.table[next * stride] !== 0; next = (next + 1) & m) {
-      const home = (this.table[next * stride] >>> 1) & m;
-      if (((hole - home) & m) <= ((next - home) & m)) {
-        this.table.copyWithin(hole * stride, next * stride, (next + 1) * stride);
-        this.heads[hole] = this.heads[next];
-        this.slotBuckets[hole] = this.slotBuckets[next];
-        this.clearSlot(next);
-        hole = next;
+    const n = this.idx.length;
+    for (let slot = (tag >>> 1) & mask; ; slot = (slot + 1) & mask) {
+      const base = slot * stride;
+      const t = this.table[base];
+      if (t === 0) return -1;
+      if (t === tag) {
+        let j = 0;
+        while (j < n && this.table[base + 2 + j] === m.word(j)) j++;
+        if (j === n) return slot;
       }
     }
-    if (this.capacity > MIN_CAPACITY && this.buckets * 8 < this.capacity) this.resize(this.capacity / 2);
   }
 
-  /** Every bucket. */
-  *allBuckets(): Generator<Bucket<R>> {
-    for (const b of this.slotBuckets) if (b !== null) yield b;
-  }
-
-  private slotOf(b: Bucket<R>): number {
-    const m = this.capacity - 1;
-    for (let slot = (b.tag >>> 1) & m; ; slot = (slot + 1) & m) {
-      const x = this.slotBuckets[slot];
-      if (x === b) return slot;
-      if (x === null) return -1;
+  /** Takes a free slot for `m`'s value (absent so far) with `head` as its rule; returns the slot. */
+  addSlot(m: ClsMatch, head: R): number {
+    // Linear probing stays short up to 80% full; resizing at 3/4 would leave 100,000 rules in a table
+    // of 262,144 slots.
+    if ((this.used + 1) * 5 > this.capacity * 4) this.resize(this.capacity * 2);
+    const tag = this.hashValue(m);
+    for (let s = 0; s < this.stageHashes.length; s++) {
+      const map = this.stageHashes[s];
+      map.set(partialScratch[s], (map.get(partialScratch[s]) ?? 0) + 1);
     }
-  }
-
-  private clearSlot(slot: number): void {
-    this.table.fill(0, slot * this.stride, (slot + 1) * this.stride);
-    this.heads[slot] = null;
-    this.slotBuckets[slot] = null;
-  }
-
-  /** Puts `b` in a free slot (its head is set by the caller); returns the slot. */
-  private place(b: Bucket<R>): number {
-    const m = this.capacity - 1;
-    let slot = (b.tag >>> 1) & m;
-    while (this.slotBuckets[slot] !== null) slot = (slot + 1) & m;
-    this.slotBuckets[slot] = b;
+    const mask = this.capacity - 1;
+    let slot = (tag >>> 1) & mask;
+    while (this.table[slot * this.stride] !== 0) slot = (slot + 1) & mask;
     const base = slot * this.stride;
-    this.table[base] = b.tag;
-    this.table.set(b.key, base + 2);
+    this.table[base] = tag;
+    this.table[base + 1] = head.priority;
+    for (let j = 0; j < this.idx.length; j++) this.table[base + 2 + j] = m.word(j);
+    this.heads[slot] = head;
+    this.used++;
     return slot;
   }
 
+  /** Frees `slot` (its list now empty), whose value is `m`'s. */
+  removeSlot(slot: number, m: ClsMatch): void {
+    this.hashValue(m);
+    for (let s = 0; s < this.stageHashes.length; s++) {
+      const map = this.stageHashes[s];
+      const n = map.get(partialScratch[s]) ?? 0;
+      if (n > 1) map.set(partialScratch[s], n - 1);
+      else map.delete(partialScratch[s]);
+    }
+    const stride = this.stride;
+    const table = this.table;
+    table.fill(0, slot * stride, (slot + 1) * stride);
+    this.heads[slot] = null;
+    this.used--;
+    // Backward-shift deletion: move later members of the probe run into the hole.
+    const wrap = this.capacity - 1;
+    let hole = slot;
+    for (let next = (slot + 1) & wrap; table[next * stride] !== 0; next = (next + 1) & wrap) {
+      const home = (table[next * stride] >>> 1) & wrap;
+      if (((hole - home) & wrap) <= ((next - home) & wrap)) {
+        table.copyWithin(hole * stride, next * stride, (next + 1) * stride);
+        table.fill(0, next * stride, (next + 1) * stride);
+        this.heads[hole] = this.heads[next];
+        this.heads[next] = null;
+        hole = next;
+      }
+    }
+    if (this.capacity > MIN_CAPACITY && this.used * 8 < this.capacity) this.resize(this.capacity / 2);
+  }
+
+  /** The number of slots (iterate heads[0 .. slots)). */
+  get slots(): number {
+    return this.capacity;
+  }
+
   private resize(capacity: number): void {
-    const old = this.slotBuckets;
+    const oldTable = this.table;
+    const oldHeads = this.heads;
+    const stride = this.stride;
+    const m = capacity - 1;
     this.capacity = capacity;
-    this.table = new Int32Array(capacity * this.stride);
+    this.table = new Int32Array(capacity * stride);
     this.heads = new Array<R | null>(capacity).fill(null);
-    this.slotBuckets = new Array<Bucket<R> | null>(capacity).fill(null);
-    for (const b of old) {
-      if (b === null || b.entries.length === 0) continue;
-      const slot = this.place(b);
-      this.table[slot * this.stride + 1] = b.entries[0].priority;
-      this.heads[slot] = b.entries[0].rule;
+    for (let s = 0; s < oldHeads.length; s++) {
+      const head = oldHeads[s];
+      if (head === null) continue;
+      const tag = oldTable[s * stride];
+      let slot = (tag >>> 1) & m;
+      while (this.table[slot * stride] !== 0) slot = (slot + 1) & m;
+      this.table.set(oldTable.subarray(s * stride, (s + 1) * stride), slot * stride);
+      this.heads[slot] = head;
     }
   }
 }
@@ -569,19 +582,13 @@ function tagOf(h: number): number {
   return fmix(h) | 1 | 0;
 }
 
-function sameKey(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** A set of prioritized rules over `words`-word flows (FLOW_WORDS by default), searched by tuple space. */
 export class Classifier<R extends ClsRule = ClsRule> {
   /** Subtables with rules, highest maxPriority first (equal ones in the order they reached it). */
   private subtables: Subtable<R>[] = [];
-  /** Every subtable with rules, by the hash of its mask. */
-  private readonly byMask = new Map<number, Subtable<R>[]>();
-  private readonly entries = new Map<R, Entry<R>>();
+  /** Every subtable with rules, by its shape. */
+  private readonly byShape = new Map<MatchShape, Subtable<R>>();
+  private n = 0;
   private seq = 0;
   private sorted: R[] | null = null;
   /** A zero-padded copy of a lookup's flow when it is shorter than `reach`. */
@@ -608,7 +615,7 @@ export class Classifier<R extends ClsRule = ClsRule> {
 
   /** Number of rules. */
   get count(): number {
-    return this.entries.size;
+    return this.n;
   }
 
   /** Number of subtables (distinct masks). */
@@ -621,57 +628,103 @@ export class Classifier<R extends ClsRule = ClsRule> {
    * newcomer takes its place in rules() order. Adding a rule already present changes nothing.
    */
   insert(rule: R): R | null {
-    if (this.entries.has(rule)) return null;
     const p = rule.priority;
     if (!Number.isInteger(p) || p < -0x8000_0000 || p > 0x7fff_ffff) {
       throw new RangeError(`priority ${p} is not a 32-bit integer`);
     }
-    const mask = this.normalize(rule.match.mask);
-    const st = this.subtableOf(mask, true) as Subtable<R>;
-    const key = st.keyOf(rule.match.value);
-    const bucket = st.bucketOf(key) ?? st.addBucket(key);
-    const list = bucket.entries;
-    let at = 0;
-    while (at < list.length && list[at].priority > rule.priority) at++;
-    this.sorted = null;
-    if (at < list.length && list[at].priority === rule.priority) {
-      const old = list[at];
-      const replaced = old.rule;
-      this.entries.delete(replaced);
-      old.rule = rule;
-      this.entries.set(rule, old);
-      if (at === 0) st.refreshHead(bucket);
-      return replaced;
+    const shape = rule.match.shape;
+    if (shape.reach > this.words) {
+      throw new RangeError(`match mask word ${shape.reach - 1} is past the flow's ${this.words} words`);
     }
-    const entry = new Entry(rule, rule.priority, this.seq++, bucket);
-    list.splice(at, 0, entry);
-    if (at === 0) st.refreshHead(bucket);
-    for (const u of st.tries) u.trie.insert(key[u.pos], u.len);
-    this.entries.set(rule, entry);
-    this.addToSubtable(st, rule.priority);
+    if (rule.clsSeq >= 0) {
+      if (this.holds(rule)) return null;
+      throw new Error('the rule is in another classifier');
+    }
+    let st = this.byShape.get(shape);
+    if (st === undefined) {
+      st = new Subtable<R>(shape, this.tries);
+      this.byShape.set(shape, st);
+    }
+    const m = rule.match;
+    const slot = st.slotOf(m);
+    this.sorted = null;
+    if (slot < 0) {
+      rule.clsNext = null;
+      st.addSlot(m, rule);
+    } else {
+      let prev: R | null = null;
+      let cur = st.heads[slot];
+      while (cur !== null && cur.priority > p) {
+        prev = cur;
+        cur = cur.clsNext as R | null;
+      }
+      if (cur !== null && cur.priority === p) {
+        rule.clsNext = cur.clsNext;
+        rule.clsSeq = cur.clsSeq;
+        if (prev === null) st.heads[slot] = rule;
+        else prev.clsNext = rule;
+        cur.clsNext = null;
+        cur.clsSeq = -1;
+        return cur;
+      }
+      rule.clsNext = cur;
+      if (prev === null) {
+        st.heads[slot] = rule;
+        st.table[slot * st.stride + 1] = p;
+      } else {
+        prev.clsNext = rule;
+      }
+    }
+    rule.clsSeq = this.seq++;
+    for (const u of st.tries) u.trie.insert(m.word(u.pos), u.len);
+    this.n++;
+    this.addToSubtable(st, p);
     return null;
+  }
+
+  /** Whether `rule` (by identity) is here. */
+  private holds(rule: R): boolean {
+    const st = this.byShape.get(rule.match.shape);
+    if (st === undefined) return false;
+    const slot = st.slotOf(rule.match);
+    if (slot < 0) return false;
+    for (let r: ClsRule | null = st.heads[slot]; r !== null; r = r.clsNext) if (r === rule) return true;
+    return false;
   }
 
   /** Removes `rule` (by identity); false when it is not here. */
   remove(rule: R): boolean {
-    const entry = this.entries.get(rule);
-    if (entry === undefined) return false;
-    this.entries.delete(rule);
+    if (rule.clsSeq < 0) return false;
+    const st = this.byShape.get(rule.match.shape);
+    if (st === undefined) return false;
+    const m = rule.match;
+    const slot = st.slotOf(m);
+    if (slot < 0) return false;
+    let prev: R | null = null;
+    let cur = st.heads[slot];
+    while (cur !== null && cur !== rule) {
+      prev = cur;
+      cur = cur.clsNext as R | null;
+    }
+    if (cur === null) return false;
+    const next = rule.clsNext as R | null;
+    if (prev !== null) prev.clsNext = next;
+    else if (next !== null) {
+      st.heads[slot] = next;
+      st.table[slot * st.stride + 1] = next.priority;
+    } else {
+      st.removeSlot(slot, m);
+    }
+    rule.clsNext = null;
+    rule.clsSeq = -1;
+    this.n--;
     this.sorted = null;
-    const st = entry.bucket.subtable;
-    const list = entry.bucket.entries;
-    for (const u of st.tries) u.trie.remove(entry.bucket.key[u.pos], u.len);
-    const at = list.indexOf(entry);
-    list.splice(at, 1);
-    if (list.length === 0) st.removeBucket(entry.bucket);
-    else if (at === 0) st.refreshHead(entry.bucket);
+    for (const u of st.tries) u.trie.remove(m.word(u.pos), u.len);
     st.rules--;
-    st.priorities.remove(entry.priority);
+    st.priorities.remove(rule.priority);
     if (st.rules === 0) {
       this.subtables.splice(this.subtables.indexOf(st), 1);
-      const chain = this.byMask.get(st.maskHash) as Subtable<R>[];
-      chain.splice(chain.indexOf(st), 1);
-      if (chain.length === 0) this.byMask.delete(st.maskHash);
+      this.byShape.delete(st.shape);
       if (st.reach === this.reach) this.reach = Math.max(0, ...this.subtables.map((x) => x.reach));
     } else if (st.priorities.max !== st.maxPriority) {
       this.reorder(st);
@@ -679,13 +732,23 @@ export class Classifier<R extends ClsRule = ClsRule> {
     return true;
   }
 
-  /** Removes every rule. */
+  /** Removes every rule (each leaves with its `cls` fields reset). */
   clear(): void {
+    for (const st of this.subtables) {
+      for (const head of st.heads) {
+        for (let r: ClsRule | null = head; r !== null; ) {
+          const next: ClsRule | null = r.clsNext;
+          r.clsNext = null;
+          r.clsSeq = -1;
+          r = next;
+        }
+      }
+    }
     this.subtables = [];
     this.tries = this.prefixes.filter((w) => w < this.words).map((w) => new PrefixTrie(w));
     this.reach = 0;
-    this.byMask.clear();
-    this.entries.clear();
+    this.byShape.clear();
+    this.n = 0;
     this.sorted = null;
   }
 
@@ -746,9 +809,13 @@ export class Classifier<R extends ClsRule = ClsRule> {
   /** The rules, highest priority first, ties in insertion order (cached until the next change). */
   rules(): readonly R[] {
     if (this.sorted === null) {
-      const all = [...this.entries.values()];
-      all.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-      this.sorted = all.map((e) => e.rule);
+      const all: R[] = [];
+      for (const st of this.subtables) {
+        for (const head of st.heads)
+          for (let r: R | null = head; r !== null; r = r.clsNext as R | null) all.push(r);
+      }
+      all.sort((a, b) => b.priority - a.priority || a.clsSeq - b.clsSeq);
+      this.sorted = all;
     }
     return this.sorted;
   }
@@ -759,11 +826,11 @@ export class Classifier<R extends ClsRule = ClsRule> {
 
   /** The rule with exactly this match and priority (OVS's classifier_find_match_exactly), or null. */
   findStrict(match: ClsMatch, priority: number): R | null {
-    const st = this.subtableOf(this.normalize(match.mask), false);
-    if (st === null) return null;
-    const b = st.bucketOf(st.keyOf(match.value));
-    if (b === null) return null;
-    for (const e of b.entries) if (e.priority === priority) return e.rule;
+    const st = this.byShape.get(match.shape);
+    if (st === undefined) return null;
+    const slot = st.slotOf(match);
+    if (slot < 0) return null;
+    for (let r = st.heads[slot]; r !== null; r = r.clsNext as R | null) if (r.priority === priority) return r;
     return null;
   }
 
@@ -772,57 +839,32 @@ export class Classifier<R extends ClsRule = ClsRule> {
    * cls_rule_is_loose_match: what del-flows and mod-flows without --strict act on), highest priority first.
    */
   findLoose(match: ClsMatch): R[] {
-    const mask = this.normalize(match.mask);
-    const value = new Uint32Array(this.words);
-    for (let i = 0; i < this.words; i++) value[i] = wordAt(match.value, i) & mask[i];
-    const found: Entry<R>[] = [];
+    const q = match.shape;
+    const found: R[] = [];
     for (const st of this.subtables) {
-      let covers = true;
-      for (let i = 0; i < this.words && covers; i++) covers = (mask[i] & ~st.mask[i]) === 0;
-      if (!covers) continue;
-      // The words where `mask` is non-zero are all among st.idx.
-      const idx = st.idx;
-      for (const b of st.allBuckets()) {
+      const mask = st.shape.mask;
+      // Positions in st's slots of the query's words, or a miss when the query masks bits st does not.
+      const at: number[] = [];
+      for (let k = 0; k < q.idx.length; k++) {
+        const w = q.idx[k];
+        if ((q.mask[w] & ~mask[w]) !== 0) break;
+        at.push(st.shape.pos[w]);
+      }
+      if (at.length < q.idx.length) continue;
+      const table = st.table;
+      const stride = st.stride;
+      for (let slot = 0; slot < st.slots; slot++) {
+        const head = st.heads[slot];
+        if (head === null) continue;
         let agrees = true;
-        for (let k = 0; k < idx.length && agrees; k++) {
-          const w = idx[k];
-          agrees = (b.key[k] & mask[w]) === (value[w] | 0);
+        for (let k = 0; k < at.length && agrees; k++) {
+          agrees = (table[slot * stride + 2 + at[k]] & q.maskW[k]) === match.word(k);
         }
-        if (agrees) found.push(...b.entries);
+        if (agrees) for (let r: R | null = head; r !== null; r = r.clsNext as R | null) found.push(r);
       }
     }
-    found.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-    return found.map((e) => e.rule);
-  }
-
-  /** `mask` as a `words`-long array (padded with zeros). */
-  private normalize(mask: Uint32Array): Uint32Array {
-    if (mask.length > this.words) {
-      for (let i = this.words; i < mask.length; i++) {
-        if (mask[i] !== 0)
-          throw new RangeError(`match mask word ${i} is past the flow's ${this.words} words`);
-      }
-    }
-    if (mask.length === this.words) return mask;
-    const m = new Uint32Array(this.words);
-    m.set(mask.subarray(0, this.words));
-    return m;
-  }
-
-  /** The subtable for `mask` (normalized), created (outside the search order) when `create`. */
-  private subtableOf(mask: Uint32Array, create: boolean): Subtable<R> | null {
-    let h = 0;
-    for (let i = 0; i < mask.length; i++) h = mix(h, mask[i]);
-    const hash = fmix(h);
-    const chain = this.byMask.get(hash);
-    if (chain !== undefined) {
-      for (const st of chain) if (sameMask(st.mask, mask)) return st;
-    }
-    if (!create) return null;
-    const st = new Subtable<R>(Uint32Array.from(mask), hash, this.tries);
-    if (chain === undefined) this.byMask.set(hash, [st]);
-    else chain.push(st);
-    return st;
+    found.sort((a, b) => b.priority - a.priority || a.clsSeq - b.clsSeq);
+    return found;
   }
 
   /** Accounts for a new rule of priority `p` in `st`. */
@@ -857,9 +899,4 @@ export class Classifier<R extends ClsRule = ClsRule> {
     }
     list.splice(lo, 0, st);
   }
-}
-
-function sameMask(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

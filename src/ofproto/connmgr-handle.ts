@@ -4,7 +4,7 @@
 // reply to a request or an unhandled statistics kind OFPBRC_BAD_TYPE / OFPBRC_BAD_STAT). Statistics
 // replies longer than one message are split with OFPSF_REPLY_MORE as ofpmp_postappend() splits them.
 import {
-  encodeMessage,
+  encodeMessageIn,
   errorReply,
   type FlowStatsEntry,
   type FlowStatsRequest,
@@ -27,14 +27,24 @@ import {
   type TableStats,
 } from '../openflow/messages.js';
 import { OFPP_CONTROLLER, OFPP_LOCAL, OFPP_MAX, OFPP_NONE } from '../openflow/messages-actions.js';
-import { buildMessage, OFP_MAX_MSG_LEN, OFP10_VERSION, OFP13_VERSION } from '../openflow/wire.js';
+import {
+  buildMessage,
+  OFP_MAX_MSG_LEN,
+  OFP10_VERSION,
+  OFP13_VERSION,
+  OFP14_VERSION,
+  OFP15_VERSION,
+  Writer,
+} from '../openflow/wire.js';
 import { OfpError, type OfpErrorName, ONF_VENDOR_ID } from '../openflow/wire-errors.js';
 import type { WireConvert } from './connmgr-convert.js';
+import { handleExtMessage } from './connmgr-ext.js';
 import { tableFeatures } from './connmgr-features.js';
 import {
   DEFAULT_MISS_SEND_LEN,
   decodeAsyncMasks,
   encodeAsyncMasks,
+  OFPR_INVALID_TTL,
   type Ofconn,
   ROLE_EQUAL,
   ROLE_MASTER,
@@ -42,7 +52,14 @@ import {
   ROLE_SLAVE,
 } from './connmgr-ofconn.js';
 import type { GroupType } from './flow-table.js';
-import type { FlowModCommand, FlowQuery, OpenFlowSwitch, RuleView } from './of-switch.js';
+import type {
+  FlowModCommand,
+  FlowModRequest,
+  FlowQuery,
+  GroupModRequest,
+  OpenFlowSwitch,
+  RuleView,
+} from './of-switch.js';
 
 /** Tables a bridge shows (table 254 is hidden), as OVS's n_tables in features and statistics. */
 export const N_VISIBLE_TABLES = 254;
@@ -68,6 +85,11 @@ export interface HandlerContext {
   setGenerationId(bridge: string, id: bigint): void;
   /** Where failures that are not OpenFlow errors (bugs, inexpressible rules) are reported. */
   warn(msg: string): void;
+  /** Nicira flow monitors (connmgr-monitor.ts); without them the requests are refused. */
+  readonly monitors?: {
+    request(oc: Ofconn, msg: OfMessage & { type: 'nx_flow_monitor_request' }): void;
+    cancel(oc: Ofconn, id: number): void;
+  };
 }
 
 const FLOW_MOD_COMMANDS: readonly FlowModCommand[] = [
@@ -140,11 +162,24 @@ function dispatch(ctx: HandlerContext, oc: Ofconn, msg: OfMessage, raw: Uint8Arr
       return;
     case 'features_request':
       return features(ctx, oc, msg);
-    case 'get_config_request':
-      return reply(oc, msg, { type: 'get_config_reply', flags: 0, missSendLen: oc.missSendLen });
+    case 'get_config_request': {
+      const flags =
+        msg.version < OFP13_VERSION && invalidTtlToController(oc) ? OFPC_INVALID_TTL_TO_CONTROLLER : 0;
+      return reply(oc, msg, { type: 'get_config_reply', flags, missSendLen: oc.missSendLen });
+    }
     case 'set_config':
+      // OpenFlow 1.0 (as an extension) to 1.2 carry OFPC_INVALID_TTL_TO_CONTROLLER; OVS keeps it in the
+      // connection's async config (the primary role's packet-in reasons), as ofconn_set_invalid_ttl does.
+      if (msg.version < OFP13_VERSION)
+        setInvalidTtlToController(oc, (msg.flags & OFPC_INVALID_TTL_TO_CONTROLLER) !== 0);
       oc.missSendLen = msg.missSendLen;
       return;
+    case 'nx_flow_monitor_request':
+      if (!ctx.monitors) fail('OFPBRC_BAD_STAT', 'flow monitors are not available');
+      return ctx.monitors.request(oc, msg);
+    case 'nx_flow_monitor_cancel':
+      if (!ctx.monitors) fail('OFPMOFC_UNKNOWN_MONITOR', `no monitor ${msg.id}`);
+      return ctx.monitors.cancel(oc, msg.id);
     case 'barrier_request':
       return reply(oc, msg, { type: 'barrier_reply' });
     case 'packet_out':
@@ -211,7 +246,12 @@ function dispatch(ctx: HandlerContext, oc: Ofconn, msg: OfMessage, raw: Uint8Arr
     case 'queue_stats_request':
       return reply(oc, msg, { type: 'queue_stats_reply', flags: 0, queues: [] });
     case 'port_desc_request': {
-      const ports = ctx.sw.ports(br).map((p) => portFor(p, msg.version));
+      // OpenFlow 1.5 may ask for one port.
+      const one = msg.portNo !== undefined && msg.portNo !== OFPP_NONE ? msg.portNo : null;
+      const ports = ctx.sw
+        .ports(br)
+        .filter((p) => one === null || p.portNo === one)
+        .map((p) => portFor(p, msg.version));
       return multipart(oc, msg, ports, (part, flags) => ({ type: 'port_desc_reply', flags, ports: part }));
     }
     case 'table_features_request': {
@@ -242,8 +282,24 @@ function dispatch(ctx: HandlerContext, oc: Ofconn, msg: OfMessage, raw: Uint8Arr
         },
       });
     default:
+      if (handleExtMessage(ctx, oc, msg, raw)) return;
       fail(STATS_REQUESTS.has(msg.type) ? 'OFPBRC_BAD_STAT' : 'OFPBRC_BAD_TYPE', `unhandled ${msg.type}`);
   }
+}
+
+/** OFPC_INVALID_TTL_TO_CONTROLLER: the switch-config flag asking for packet-ins on an invalid TTL. */
+const OFPC_INVALID_TTL_TO_CONTROLLER = 4;
+const INVALID_TTL_BIT = 1 << OFPR_INVALID_TTL;
+
+function invalidTtlToController(oc: Ofconn): boolean {
+  return (oc.async.primary[0] & INVALID_TTL_BIT) !== 0;
+}
+
+function setInvalidTtlToController(oc: Ofconn, on: boolean): void {
+  const ac = oc.async;
+  const pin = on ? ac.primary[0] | INVALID_TTL_BIT : ac.primary[0] & ~INVALID_TTL_BIT;
+  if (pin === ac.primary[0]) return;
+  oc.async = { primary: [pin >>> 0, ac.primary[1], ac.primary[2]], secondary: [...ac.secondary] };
 }
 
 /** OpenFlow 1.0's port feature bits from the 1.1+ (netdev) layout: speeds stay, medium/pause bits move. */
@@ -275,8 +331,9 @@ function features(ctx: HandlerContext, oc: Ofconn, msg: OfMessage): void {
     nBuffers: 0,
     nTables: N_VISIBLE_TABLES,
     auxiliaryId: 0,
-    // FLOW_STATS TABLE_STATS PORT_STATS QUEUE_STATS, plus ARP_MATCH_IP (1.0) or GROUP_STATS (1.1+).
-    capabilities: v10 ? 0xc7 : 0x4f,
+    // FLOW_STATS TABLE_STATS PORT_STATS QUEUE_STATS, plus ARP_MATCH_IP (1.0) or GROUP_STATS (1.1+), plus
+    // BUNDLES (1.4+).
+    capabilities: v10 ? 0xc7 : msg.version >= OFP14_VERSION ? 0x24f : 0x4f,
     actions: v10 ? 0xfff : 0,
     ports: v10 ? ctx.sw.ports(oc.bridge).map((p) => portFor(p, msg.version)) : [],
   });
@@ -327,6 +384,17 @@ function flowMod(
   raw: Uint8Array,
 ): void {
   rejectSlave(oc);
+  ctx.sw.flowMod(oc.bridge, flowModRequest(ctx, oc, msg, raw));
+  if (msg.bufferId !== NO_BUFFER) fail('OFPBRC_BUFFER_UNKNOWN', `no buffer ${msg.bufferId}`);
+}
+
+/** A decoded flow_mod in the switch's terms, checked as OVS checks it (throws OfpError). */
+export function flowModRequest(
+  ctx: HandlerContext,
+  oc: Ofconn,
+  msg: OfMessage & { type: 'flow_mod' | 'nx_flow_mod' },
+  raw: Uint8Array,
+): FlowModRequest {
   const v10 = msg.version === OFP10_VERSION;
   let command = msg.command;
   let tableId = msg.tableId;
@@ -349,7 +417,7 @@ function flowMod(
   const match = ctx.convert.matchFromWire(msg.match, { strict: !(v10 && msg.type === 'flow_mod') });
   const actions = ctx.convert.instructionsFromWire(msg.instructions, msg.version);
   const flags = flowModFlags(msg.flags, msg.version, command, msg.idleTimeout, msg.hardTimeout);
-  ctx.sw.flowMod(oc.bridge, {
+  return {
     command: FLOW_MOD_COMMANDS[command],
     tableId,
     // An OpenFlow 1.0 match without wildcards is an exact-match flow: priority 65535, as OVS decodes it.
@@ -361,32 +429,72 @@ function flowMod(
     newCookie,
     idleTimeout: msg.idleTimeout,
     hardTimeout: msg.hardTimeout,
-    importance: 0,
+    // Flow importance exists from OpenFlow 1.4 on (OVS ignores it before, and in modifies).
+    importance: msg.version >= OFP14_VERSION && add ? msg.importance : 0,
     flags,
     outPort: msg.outPort,
     outGroup: del && !v10 ? msg.outGroup : 0xffffffff,
     bufferId: msg.bufferId,
-  });
-  if (msg.bufferId !== NO_BUFFER) fail('OFPBRC_BUFFER_UNKNOWN', `no buffer ${msg.bufferId}`);
+  };
 }
 
 function groupMod(ctx: HandlerContext, oc: Ofconn, msg: OfMessage & { type: 'group_mod' }): void {
   rejectSlave(oc);
-  const command = GROUP_COMMANDS[msg.command];
-  if (command === undefined) fail('OFPGMFC_BAD_COMMAND', `group_mod command ${msg.command}`);
+  ctx.sw.groupMod(oc.bridge, groupModRequest(ctx, oc, msg));
+}
+
+/** OFPGC15_INSERT_BUCKET / OFPGC15_REMOVE_BUCKET and the special bucket ids they take. */
+const OFPGC15_INSERT_BUCKET = 3;
+const OFPGC15_REMOVE_BUCKET = 5;
+const OFPG15_BUCKET_FIRST = 0xfffffffd;
+const OFPG15_BUCKET_LAST = 0xfffffffe;
+const OFPG15_BUCKET_ALL = 0xffffffff;
+
+/**
+ * A decoded group_mod in the switch's terms (throws OfpError). OpenFlow 1.5's insert_bucket and
+ * remove_bucket become a modify of the group's bucket list; buckets are identified by position.
+ */
+export function groupModRequest(
+  ctx: HandlerContext,
+  oc: Ofconn,
+  msg: OfMessage & { type: 'group_mod' },
+): GroupModRequest {
   const type = GROUP_TYPES[msg.groupType];
   if (type === undefined) fail('OFPGMFC_BAD_TYPE', `group type ${msg.groupType}`);
-  ctx.sw.groupMod(oc.bridge, {
-    command,
-    groupId: msg.groupId,
-    type,
-    buckets: msg.buckets.map((b) => ({
+  const buckets = msg.buckets.map((b) => ({
+    weight: b.weight,
+    watchPort: b.watchPort,
+    watchGroup: b.watchGroup,
+    actions: ctx.convert.actionsFromWire(b.actions, msg.version),
+  }));
+  if (
+    msg.version >= OFP15_VERSION &&
+    (msg.command === OFPGC15_INSERT_BUCKET || msg.command === OFPGC15_REMOVE_BUCKET)
+  ) {
+    const [g] = ctx.sw.groups(oc.bridge, msg.groupId);
+    if (g === undefined) fail('OFPGMFC_UNKNOWN_GROUP', `no group ${msg.groupId}`);
+    const list: GroupModRequest['buckets'][number][] = g.buckets.map((b) => ({
       weight: b.weight,
       watchPort: b.watchPort,
       watchGroup: b.watchGroup,
-      actions: ctx.convert.actionsFromWire(b.actions, msg.version),
-    })),
-  });
+      actions: b.actions,
+    }));
+    const id = msg.commandBucketId ?? OFPG15_BUCKET_ALL;
+    const at = id === OFPG15_BUCKET_FIRST ? 0 : id === OFPG15_BUCKET_LAST ? list.length : id;
+    if (msg.command === OFPGC15_INSERT_BUCKET) {
+      if (id === OFPG15_BUCKET_ALL || at > list.length) fail('OFPGMFC_UNKNOWN_BUCKET', `bucket ${id}`);
+      list.splice(at, 0, ...buckets);
+    } else if (id === OFPG15_BUCKET_ALL) list.length = 0;
+    else {
+      const idx = id === OFPG15_BUCKET_LAST ? list.length - 1 : at;
+      if (idx < 0 || idx >= list.length) fail('OFPGMFC_UNKNOWN_BUCKET', `bucket ${id}`);
+      list.splice(idx, 1);
+    }
+    return { command: 'modify', groupId: msg.groupId, type: g.type, buckets: list };
+  }
+  const command = GROUP_COMMANDS[msg.command];
+  if (command === undefined) fail('OFPGMFC_BAD_COMMAND', `group_mod command ${msg.command}`);
+  return { command, groupId: msg.groupId, type, buckets };
 }
 
 function roleRequest(ctx: HandlerContext, oc: Ofconn, msg: OfMessage & (RoleMsg | NxRoleMsg)): void {
@@ -418,6 +526,8 @@ function roleRequest(ctx: HandlerContext, oc: Ofconn, msg: OfMessage & (RoleMsg 
   reply(oc, msg, { type: 'role_reply', role: oc.role, generationId: gen ?? 0xffffffffffffffffn });
 }
 
+/** OFPT_ROLE_STATUS of OpenFlow 1.4+. */
+const OFPT14_ROLE_STATUS = 30;
 /** ONFT13_ROLE_STATUS: the ONF experimenter message subtype OVS uses for role status in OpenFlow 1.3. */
 const ONFT13_ROLE_STATUS = 1911;
 
@@ -427,8 +537,11 @@ const ONFT13_ROLE_STATUS = 1911;
  */
 function sendRoleStatus(oc: Ofconn, role: number, generationId: bigint | null): void {
   if (oc.version < OFP13_VERSION || oc.conn.isClosed) return;
-  const msg = buildMessage(oc.version, OFPT_VENDOR, 0, (w) => {
-    w.u32(ONF_VENDOR_ID).u32(ONFT13_ROLE_STATUS).u32(role).u8(0).zeros(3);
+  // OpenFlow 1.4 made it a standard message, OFPT_ROLE_STATUS (30).
+  const v14 = oc.version >= OFP14_VERSION;
+  const msg = buildMessage(oc.version, v14 ? OFPT14_ROLE_STATUS : OFPT_VENDOR, 0, (w) => {
+    if (!v14) w.u32(ONF_VENDOR_ID).u32(ONFT13_ROLE_STATUS);
+    w.u32(role).u8(0).zeros(3);
     w.u64(generationId ?? 0xffffffffffffffffn);
   });
   oc.conn.sendRaw(msg);
@@ -529,7 +642,9 @@ function groupStats(ctx: HandlerContext, oc: Ofconn, msg: OfMessage & { type: 'g
 }
 
 function groupDesc(ctx: HandlerContext, oc: Ofconn, msg: OfMessage & StatsEmptyRequest): void {
-  const descs: GroupDesc[] = ctx.sw.groups(oc.bridge, null).map((g) => ({
+  // OpenFlow 1.5 may ask for one group (OFPG_ALL: all).
+  const one = msg.groupId !== undefined && msg.groupId !== OFPG_ALL ? msg.groupId : null;
+  const descs: GroupDesc[] = ctx.sw.groups(oc.bridge, one).map((g) => ({
     groupType: GROUP_TYPES.indexOf(g.type),
     groupId: g.groupId,
     buckets: g.buckets.map((b) => ({
@@ -561,8 +676,15 @@ export function splitEntries<T>(
   entries: readonly T[],
   make: (part: T[], flags: number) => OfBody,
 ): OfBody[] {
-  const size = (part: T[]) =>
-    encodeMessage({ ...make(part, 0), version: req.version, xid: req.xid } as OfMessage).length;
+  // Sized by encoding in one reused writer, the header fields set in place (make() gives a new body each
+  // time): a copy of each body, and a buffer per entry, made dumping 100,000 flows several times slower.
+  const w = new Writer(1024);
+  const size = (part: T[]) => {
+    const m = make(part, 0) as OfBody & { version: number; xid: number };
+    m.version = req.version;
+    m.xid = req.xid;
+    return encodeMessageIn(w, m as OfMessage).length;
+  };
   const empty = size([]);
   const parts: T[][] = [];
   let current: T[] = [];

@@ -22,6 +22,7 @@ import {
 } from './connmgr-async.js';
 import { WIRE_CONVERT, type WireConvert } from './connmgr-convert.js';
 import { DEFAULT_DESC, type HandlerContext, handleMessage } from './connmgr-handle.js';
+import { FlowMonitors } from './connmgr-monitor.js';
 import {
   OAM_FLOW_REMOVED,
   OAM_PACKET_IN,
@@ -32,9 +33,11 @@ import {
   ROLE_SLAVE,
 } from './connmgr-ofconn.js';
 import { Rconn, type RconnLog, watchInactivity } from './connmgr-rconn.js';
+import { closeSnoopers, type Snoopable, SnoopListener, snoopTap } from './connmgr-snoop.js';
 import { RULE_SEND_FLOW_REM } from './flow-table.js';
 import type {
   FlowRemovedEvent,
+  FlowUpdateEvent,
   OpenFlowEvents,
   OpenFlowSwitch,
   PacketInEvent,
@@ -59,6 +62,8 @@ export interface ControllerConfig {
 export interface BridgeRemotes {
   /** The management socket path (punix:$RUNDIR/BR.mgmt without "punix:"), or null for none. */
   readonly mgmtPath: string | null;
+  /** The snoop socket path (punix:$RUNDIR/BR.snoop without "punix:"), or null/absent for none. */
+  readonly snoopPath?: string | null;
   readonly controllers: readonly ControllerConfig[];
   /** Bridge.fail_mode ("secure" or anything else: standalone). */
   readonly failMode?: string | null;
@@ -107,6 +112,8 @@ interface Service {
   readonly conns: Set<Ofconn>;
   /** Whether this is the management socket (not reported in the Controller table). */
   readonly mgmt: boolean;
+  /** ovs-ofctl snoop connections watching this (active) controller's traffic. */
+  readonly snoopers: Set<OfConnection>;
 }
 
 interface BridgeState {
@@ -117,6 +124,8 @@ interface BridgeState {
   connected: boolean | null;
   failMode: 'standalone' | 'secure';
   versions: number;
+  /** The BR.snoop listener, if any. */
+  snoop: SnoopListener | null;
 }
 
 const PASSIVE = /^p(tcp|unix|ssl):/;
@@ -131,6 +140,9 @@ export class ConnectionManager implements OpenFlowEvents {
   private readonly ctx: HandlerContext;
   /** The connection whose request is being handled (its own port_mod's port_status is not echoed). */
   private source: Ofconn | null = null;
+  /** The xid of that request (a flow monitor's ABBREV update names it). */
+  private sourceXid = 0;
+  private readonly monitors: FlowMonitors;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -142,7 +154,9 @@ export class ConnectionManager implements OpenFlowEvents {
     this.clock = opts.clock ?? Date.now;
     this.log = opts.log ?? QUIET;
     this.desc = opts.desc ?? DEFAULT_DESC;
+    this.monitors = new FlowMonitors(sw, this.convert, (msg) => this.log.warn(msg));
     this.ctx = {
+      monitors: this.monitors,
       sw,
       convert: this.convert,
       desc: this.desc,
@@ -168,6 +182,7 @@ export class ConnectionManager implements OpenFlowEvents {
       const b = this.bridges.get(name);
       if (!b) return;
       this.bridges.delete(name);
+      await b.snoop?.close();
       await Promise.all([...b.services.values()].map((s) => this.destroyService(b, s)));
     });
   }
@@ -256,6 +271,7 @@ export class ConnectionManager implements OpenFlowEvents {
       this.sw.setEventSink(null);
       const all = [...this.bridges.values()];
       this.bridges.clear();
+      await Promise.all(all.map((b) => b.snoop?.close()));
       await Promise.all(all.flatMap((b) => [...b.services.values()].map((s) => this.destroyService(b, s))));
     });
   }
@@ -288,6 +304,14 @@ export class ConnectionManager implements OpenFlowEvents {
     }
   }
 
+  watchesFlows(bridge: string): boolean {
+    return this.monitors.watches(bridge);
+  }
+
+  flowUpdates(bridge: string, updates: readonly FlowUpdateEvent[]): void {
+    this.monitors.report(this.connections(bridge), updates, this.source, this.sourceXid);
+  }
+
   private sendEvent(oc: Ofconn, build: () => Parameters<Ofconn['send']>[0]): void {
     try {
       oc.send({ ...build(), xid: 0 });
@@ -316,6 +340,7 @@ export class ConnectionManager implements OpenFlowEvents {
         connected: null,
         failMode: 'standalone',
         versions: 0,
+        snoop: null,
       };
       this.bridges.set(name, b);
     }
@@ -338,7 +363,22 @@ export class ConnectionManager implements OpenFlowEvents {
     for (const [target, w] of wanted) {
       if (!b.services.has(target)) await this.createService(b, w.c, w.mgmt);
     }
+    await this.applySnoop(b, remotes.snoopPath ?? null);
     this.updateControllerState(b);
+  }
+
+  /** Opens, moves or closes the bridge's BR.snoop listener. */
+  private async applySnoop(b: BridgeState, path: string | null): Promise<void> {
+    if (b.snoop?.path === path) return;
+    await b.snoop?.close();
+    b.snoop = null;
+    if (path === null) return;
+    const candidates = (): Snoopable[] =>
+      [...b.services.values()]
+        .filter((s) => s.rconn !== null)
+        .map((s) => ({ snoopers: s.snoopers, role: () => [...s.conns][0]?.role ?? null }));
+    b.snoop = new SnoopListener(path, b.name, candidates, this.log);
+    await b.snoop.open();
   }
 
   private async createService(b: BridgeState, c: ControllerConfig, mgmt: boolean): Promise<void> {
@@ -353,6 +393,7 @@ export class ConnectionManager implements OpenFlowEvents {
       rconn: null,
       conns: new Set(),
       mgmt,
+      snoopers: new Set(),
     };
     if (passive) {
       if (!c.target.startsWith('ptcp:') && !c.target.startsWith('punix:')) {
@@ -395,6 +436,7 @@ export class ConnectionManager implements OpenFlowEvents {
   private async destroyService(b: BridgeState, s: Service): Promise<void> {
     b.services.delete(s.target);
     s.rconn?.stop();
+    closeSnoopers(s);
     for (const oc of [...s.conns]) oc.conn.close();
     s.conns.clear();
     await s.listener?.close();
@@ -423,8 +465,11 @@ export class ConnectionManager implements OpenFlowEvents {
   private attach(b: BridgeState, s: Service, conn: OfConnection): void {
     const oc = new Ofconn(conn, s.type, b.name, s.settings.enableAsyncMessages ?? true);
     s.conns.add(oc);
+    // As rconn copies a controller's traffic to its monitors: set before any message is handled.
+    if (s.rconn !== null) conn.tap = snoopTap(s.snoopers);
     conn.on('message', (msg, raw) => {
       this.source = oc;
+      this.sourceXid = msg.xid;
       try {
         handleMessage(this.ctx, oc, msg, raw);
       } finally {
@@ -436,7 +481,11 @@ export class ConnectionManager implements OpenFlowEvents {
   }
 
   private detach(b: BridgeState, s: Service, conn: OfConnection): void {
-    for (const oc of s.conns) if (oc.conn === conn) s.conns.delete(oc);
+    for (const oc of s.conns) {
+      if (oc.conn !== conn) continue;
+      s.conns.delete(oc);
+      this.monitors.forget(oc);
+    }
     this.updateControllerState(b);
   }
 

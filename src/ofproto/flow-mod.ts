@@ -13,6 +13,7 @@ import {
   RULE_CHECK_OVERLAP,
   RULE_RESET_COUNTS,
   Rule,
+  shareActions,
 } from './flow-table.js';
 import type {
   FlowModRequest,
@@ -147,8 +148,9 @@ function modifyFlows(p: Pipeline, fm: FlowModRequest, now: number): FlowModResul
     return addFlow(p, { ...fm, command: 'add' }, now);
   }
   for (const r of rules) checkRuleActions(p, fm.actions, r.tableId);
+  const actions = shareActions(fm.actions);
   for (const r of rules) {
-    r.actions = fm.actions;
+    r.actions = actions;
     if (fm.newCookie !== null) r.cookie = fm.newCookie;
     r.modified = now;
     if ((fm.flags & RULE_RESET_COUNTS) !== 0) {
@@ -209,7 +211,8 @@ export function ruleView(r: Rule, now: number): RuleView {
   return {
     tableId: r.tableId,
     priority: r.priority,
-    match: r.match,
+    // The whole words, built once here (a rule keeps only the words its mask covers).
+    match: { value: r.match.value, mask: r.match.mask },
     actions: r.actions,
     cookie: r.cookie,
     idleTimeout: r.idleTimeout,

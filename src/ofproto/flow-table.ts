@@ -5,101 +5,133 @@
 // classifier (src/ofproto/classifier.ts); a lookup reports the key bits it examined so the megaflow mask
 // stays exact. Rules carry what OpenFlow reports about them: cookie, timeouts, flags, counters.
 import type { OfpAction } from '../openflow/action-text.js';
-import { Classifier } from './classifier.js';
+import { Classifier, type ClsMatch, type ClsRule, type MatchShape, matchShape } from './classifier.js';
 import { FLOW_WORDS, FlowWordsPool } from './of-flow.js';
 
-/** Where rules' match values live. */
-const valuePool = new FlowWordsPool();
-
-/** Masks are few and shared by many rules (100,000 nw_dst rules have one mask): one copy of each, found
- *  by a hash of the words. */
-const masks = new Map<number, Uint32Array[]>();
-
-function internMask(mask: Uint32Array): Uint32Array {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < FLOW_WORDS; i++) h = Math.imul(h ^ mask[i], 0x01000193);
-  let list = masks.get(h);
-  if (list === undefined) {
-    list = [];
-    masks.set(h, list);
-  }
-  for (const m of list) {
-    let same = true;
-    for (let i = 0; i < FLOW_WORDS && same; i++) same = m[i] === mask[i];
-    if (same) return m;
-  }
-  const copy = Uint32Array.from(mask);
-  list.push(copy);
-  return copy;
-}
+/** Where FlowMatch.value's arrays come from (dumping 100,000 rules builds one each). */
+const valueViews = new FlowWordsPool();
 
 /** Tables a bridge has (0..254; 255 means "all" in requests), as Open vSwitch. */
 export const N_TABLES = 255;
 
-/** A masked match over FLOW_WORDS words: a flow matches when (flow & mask) == value, word by word. */
-export class FlowMatch {
-  /** The value words (already masked), FLOW_WORDS long. */
-  readonly value: Uint32Array;
-  /** The mask words (1 bits are compared), FLOW_WORDS long; shared between matches: never modify. */
-  readonly mask: Uint32Array;
+/**
+ * A masked match over FLOW_WORDS words: a flow matches when (flow & mask) == value, word by word. Only the
+ * words the mask covers are kept (word(k), in the order of the interned `shape`); `value` and `mask` give
+ * the whole FLOW_WORDS view, `value` built on each call (for printing and other slow paths).
+ */
+export class FlowMatch implements ClsMatch {
+  readonly shape: MatchShape;
+  // The masked value at the shape's words, in its order, as int32: the first four in fields (an int32 is
+  // a small integer to V8, stored in place), the rest in an array. Most matches have four words or fewer.
+  private readonly w0: number;
+  private readonly w1: number;
+  private readonly w2: number;
+  private readonly w3: number;
+  private readonly more: number[] | null;
 
   /** `value` and `mask` may be shorter than FLOW_WORDS (e.g. KEY_WORDS): the rest is wildcarded. */
   constructor(value: Uint32Array, mask: Uint32Array) {
-    if (value.length > FLOW_WORDS || mask.length > FLOW_WORDS) {
-      throw new RangeError(`a match has at most ${FLOW_WORDS} words`);
+    if (value.length > FLOW_WORDS) throw new RangeError(`a match has at most ${FLOW_WORDS} words`);
+    const shape = matchShape(mask);
+    this.shape = shape;
+    const { idx, maskW } = shape;
+    const at = (k: number) => (k < idx.length && idx[k] < value.length ? value[idx[k]] & maskW[k] : 0);
+    this.w0 = at(0);
+    this.w1 = at(1);
+    this.w2 = at(2);
+    this.w3 = at(3);
+    if (idx.length <= 4) {
+      this.more = null;
+    } else {
+      const more = new Array<number>(idx.length - 4);
+      for (let k = 4; k < idx.length; k++) more[k - 4] = at(k);
+      this.more = more;
     }
-    const full = valuePool.alloc();
-    full.set(mask);
-    this.mask = internMask(full);
-    full.fill(0);
-    for (let i = 0; i < value.length; i++) full[i] = (value[i] & this.mask[i]) >>> 0;
-    this.value = full;
+  }
+
+  /** The masked value at the shape's k-th word, as int32. */
+  word(k: number): number {
+    switch (k) {
+      case 0:
+        return this.w0;
+      case 1:
+        return this.w1;
+      case 2:
+        return this.w2;
+      case 3:
+        return this.w3;
+      default:
+        return (this.more as number[])[k - 4];
+    }
   }
 
   /** The match that every flow satisfies. */
   static catchAll(): FlowMatch {
-    return new FlowMatch(new Uint32Array(FLOW_WORDS), new Uint32Array(FLOW_WORDS));
+    return new FlowMatch(new Uint32Array(0), new Uint32Array(0));
+  }
+
+  /** The mask words (1 bits are compared), FLOW_WORDS long; shared between matches: never modify. */
+  get mask(): Uint32Array {
+    return this.shape.mask;
+  }
+
+  /** The value words (masked), FLOW_WORDS long: a new array on each call. */
+  get value(): Uint32Array {
+    const v = valueViews.alloc();
+    const idx = this.shape.idx;
+    for (let k = 0; k < idx.length; k++) v[idx[k]] = this.word(k);
+    return v;
+  }
+
+  /** The value at flow word `w` (0 where the mask has nothing). */
+  valueAt(w: number): number {
+    const k = this.shape.pos[w];
+    return k < 0 ? 0 : this.word(k) >>> 0;
   }
 
   /** Whether `flow` matches (words past the end of `flow` count as 0). */
   matches(flow: Uint32Array): boolean {
-    for (let i = 0; i < FLOW_WORDS; i++) {
-      if (this.mask[i] !== 0 && ((i < flow.length ? flow[i] : 0) & this.mask[i]) >>> 0 !== this.value[i]) {
-        return false;
-      }
+    const { idx, maskW } = this.shape;
+    for (let k = 0; k < idx.length; k++) {
+      const w = idx[k];
+      if (((w < flow.length ? flow[w] : 0) & maskW[k]) !== this.word(k)) return false;
     }
     return true;
   }
 
   /** Whether every flow this match accepts is also accepted by `other` (other is no more specific). */
   within(other: FlowMatch): boolean {
-    for (let i = 0; i < FLOW_WORDS; i++) {
-      const m = other.mask[i];
-      if ((this.mask[i] & m) >>> 0 !== m || (this.value[i] & m) >>> 0 !== other.value[i]) return false;
+    const { idx, maskW } = other.shape;
+    const mine = this.shape.mask;
+    for (let k = 0; k < idx.length; k++) {
+      const m = maskW[k];
+      const w = idx[k];
+      if ((mine[w] & m) !== m || (this.valueAt(w) & m) !== other.word(k)) return false;
     }
     return true;
   }
 
   /** Whether some flow matches both (OVS's check_overlap test). */
   overlaps(other: FlowMatch): boolean {
-    for (let i = 0; i < FLOW_WORDS; i++) {
-      const m = this.mask[i] & other.mask[i];
-      if (((this.value[i] ^ other.value[i]) & m) !== 0) return false;
+    const { idx, maskW } = this.shape;
+    const theirs = other.shape.mask;
+    for (let k = 0; k < idx.length; k++) {
+      const w = idx[k];
+      if (((this.word(k) ^ other.valueAt(w)) & maskW[k] & theirs[w]) !== 0) return false;
     }
     return true;
   }
 
   /** ORs this match's mask into `wc` (as far as `wc` reaches). */
   unwildcard(wc: Uint32Array): void {
-    const n = Math.min(wc.length, FLOW_WORDS);
-    for (let i = 0; i < n; i++) wc[i] |= this.mask[i];
+    const { idx, maskW } = this.shape;
+    for (let k = 0; k < idx.length; k++) if (idx[k] < wc.length) wc[idx[k]] |= maskW[k];
   }
 
   /** Whether `other` has the same mask and value. */
   equals(other: FlowMatch): boolean {
-    for (let i = 0; i < FLOW_WORDS; i++) {
-      if (this.mask[i] !== other.mask[i] || this.value[i] !== other.value[i]) return false;
-    }
+    if (this.shape !== other.shape) return false;
+    for (let k = 0; k < this.shape.idx.length; k++) if (this.word(k) !== other.word(k)) return false;
     return true;
   }
 }
@@ -125,43 +157,306 @@ export interface RuleSpec {
   readonly flags?: number;
 }
 
-/** One flow entry. Counters and timestamps change as it is used and modified. */
-export class Rule {
-  readonly priority: number;
-  readonly match: FlowMatch;
-  actions: readonly OfpAction[];
+/** Whether two action lists (or any two values of their parts) are equal, field by field. */
+export function sameActions(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameActions(a[i], b[i])) return false;
+    return true;
+  }
+  if (a instanceof Uint8Array) {
+    if (!(b instanceof Uint8Array) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) if (!sameActions(x[k], y[k])) return false;
+  return true;
+}
+
+/** Action lists lately given to rules, newest first: rules with equal actions share one list (lists are
+ *  never modified in place), so that 100,000 rules with `actions=output:1` hold one list, not 100,000. */
+const recentActions: (readonly OfpAction[])[] = [];
+const RECENT_ACTIONS = 8;
+
+/** `actions`, or an equal list already held by some rule. */
+export function shareActions(actions: readonly OfpAction[]): readonly OfpAction[] {
+  if (actions.length === 0) return EMPTY_ACTIONS;
+  for (let i = 0; i < recentActions.length; i++) {
+    const known = recentActions[i];
+    if (sameActions(known, actions)) {
+      if (i > 0) {
+        recentActions.splice(i, 1);
+        recentActions.unshift(known);
+      }
+      return known;
+    }
+  }
+  if (recentActions.length === RECENT_ACTIONS) recentActions.pop();
+  recentActions.unshift(actions);
+  return actions;
+}
+
+const EMPTY_ACTIONS: readonly OfpAction[] = [];
+
+/** A rule's numbers while it is in no table. */
+interface LooseNumbers {
+  tableId: number;
   cookie: bigint;
   idleTimeout: number;
   hardTimeout: number;
   importance: number;
   flags: number;
-  /** Table the rule is in (set when added). */
-  tableId = 0;
-  /** Milliseconds: when added, when last modified (hard_timeout counts from here), when last used. */
   created: number;
   modified: number;
   used: number;
-  packets = 0;
-  bytes = 0;
+  packets: number;
+  bytes: number;
+}
+
+/** Float64 columns per row: created, modified, used, packets, bytes. */
+const F64 = 5;
+/** Uint32 columns per row: cookie high, cookie low, idle << 16 | hard, importance << 16 | flags << 8 | table. */
+const U32 = 4;
+
+/**
+ * The numbers of the rules in tables, a row each in typed columns. As fields of each Rule they would cost
+ * far more: V8 boxes every double-valued field (timestamps in ms, 64-bit-ish counters) as a separate heap
+ * number, and a cookie as a BigInt. A row is taken when a rule enters a table and given back when it leaves.
+ */
+class RuleRows {
+  f64 = new Float64Array(64 * F64);
+  u32 = new Uint32Array(64 * U32);
+  private next = 0;
+  private readonly free: number[] = [];
+
+  take(): number {
+    const r = this.free.pop();
+    if (r !== undefined) return r;
+    if (this.next * F64 === this.f64.length) {
+      const rows = this.next + (this.next >> 1);
+      const f64 = new Float64Array(rows * F64);
+      f64.set(this.f64);
+      this.f64 = f64;
+      const u32 = new Uint32Array(rows * U32);
+      u32.set(this.u32);
+      this.u32 = u32;
+    }
+    return this.next++;
+  }
+
+  give(row: number): void {
+    this.free.push(row);
+  }
+}
+
+const ROWS = new RuleRows();
+
+/** One flow entry. Counters and timestamps change as it is used and modified. */
+export class Rule implements ClsRule {
+  readonly priority: number;
+  readonly match: FlowMatch;
+  actions: readonly OfpAction[];
+  clsNext: ClsRule | null = null;
+  clsSeq = -1;
+  /** The rule's row in ROWS while it is in a table, else its numbers (one field for both: a field more
+   *  is 8 bytes more per rule, and a side table of the loose ones cost far more time). */
+  private at: number | LooseNumbers;
 
   constructor(spec: RuleSpec, now: number) {
     this.priority = spec.priority;
     this.match = spec.match;
-    this.actions = spec.actions;
-    this.cookie = spec.cookie ?? 0n;
-    this.idleTimeout = spec.idleTimeout ?? 0;
-    this.hardTimeout = spec.hardTimeout ?? 0;
-    this.importance = spec.importance ?? 0;
-    this.flags = spec.flags ?? 0;
-    this.created = now;
-    this.modified = now;
-    this.used = now;
+    this.actions = shareActions(spec.actions);
+    this.at = {
+      tableId: 0,
+      cookie: spec.cookie ?? 0n,
+      idleTimeout: spec.idleTimeout ?? 0,
+      hardTimeout: spec.hardTimeout ?? 0,
+      importance: spec.importance ?? 0,
+      flags: spec.flags ?? 0,
+      created: now,
+      modified: now,
+      used: now,
+      packets: 0,
+      bytes: 0,
+    };
+  }
+
+  /** The row, or -1 while in no table. */
+  private get row(): number {
+    return typeof this.at === 'number' ? this.at : -1;
+  }
+
+  /** Moves the numbers into a row (the rule enters a table). */
+  attach(): void {
+    const l = this.at;
+    if (typeof l === 'number') return;
+    this.at = ROWS.take();
+    this.tableId = l.tableId;
+    this.cookie = l.cookie;
+    this.idleTimeout = l.idleTimeout;
+    this.hardTimeout = l.hardTimeout;
+    this.importance = l.importance;
+    this.flags = l.flags;
+    this.created = l.created;
+    this.modified = l.modified;
+    this.used = l.used;
+    this.packets = l.packets;
+    this.bytes = l.bytes;
+  }
+
+  /** Moves the numbers out of the row (the rule left its table) and frees it. */
+  detach(): void {
+    if (this.row < 0) return;
+    const l: LooseNumbers = {
+      tableId: this.tableId,
+      cookie: this.cookie,
+      idleTimeout: this.idleTimeout,
+      hardTimeout: this.hardTimeout,
+      importance: this.importance,
+      flags: this.flags,
+      created: this.created,
+      modified: this.modified,
+      used: this.used,
+      packets: this.packets,
+      bytes: this.bytes,
+    };
+    ROWS.give(this.row);
+    this.at = l;
+  }
+
+  private get l(): LooseNumbers {
+    return this.at as LooseNumbers;
+  }
+
+  private getF(col: number): number {
+    return ROWS.f64[this.row * F64 + col];
+  }
+
+  private setF(col: number, v: number): void {
+    ROWS.f64[this.row * F64 + col] = v;
+  }
+
+  private getU(col: number): number {
+    return ROWS.u32[this.row * U32 + col];
+  }
+
+  private setU(col: number, v: number): void {
+    ROWS.u32[this.row * U32 + col] = v;
+  }
+
+  get cookie(): bigint {
+    if (this.row < 0) return this.l.cookie;
+    const hi = this.getU(0);
+    const lo = this.getU(1);
+    return hi === 0 && lo === 0 ? 0n : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  set cookie(v: bigint) {
+    if (this.row < 0) {
+      this.l.cookie = v;
+      return;
+    }
+    this.setU(0, Number(BigInt.asUintN(64, v) >> 32n));
+    this.setU(1, Number(BigInt.asUintN(32, v)));
+  }
+
+  /** Seconds (0: none). */
+  get idleTimeout(): number {
+    return this.row < 0 ? this.l.idleTimeout : this.getU(2) >>> 16;
+  }
+  set idleTimeout(v: number) {
+    if (this.row < 0) this.l.idleTimeout = v;
+    else this.setU(2, ((v & 0xffff) << 16) | (this.getU(2) & 0xffff));
+  }
+
+  get hardTimeout(): number {
+    return this.row < 0 ? this.l.hardTimeout : this.getU(2) & 0xffff;
+  }
+  set hardTimeout(v: number) {
+    if (this.row < 0) this.l.hardTimeout = v;
+    else this.setU(2, (this.getU(2) & 0xffff_0000) | (v & 0xffff));
+  }
+
+  get importance(): number {
+    return this.row < 0 ? this.l.importance : this.getU(3) >>> 16;
+  }
+  set importance(v: number) {
+    if (this.row < 0) this.l.importance = v;
+    else this.setU(3, ((v & 0xffff) << 16) | (this.getU(3) & 0xffff));
+  }
+
+  /** RULE_* bits. */
+  get flags(): number {
+    return this.row < 0 ? this.l.flags : (this.getU(3) >>> 8) & 0xff;
+  }
+  set flags(v: number) {
+    if (this.row < 0) this.l.flags = v;
+    else this.setU(3, (this.getU(3) & 0xffff_00ff) | ((v & 0xff) << 8));
+  }
+
+  /** Table the rule is in (set when added). */
+  get tableId(): number {
+    return this.row < 0 ? this.l.tableId : this.getU(3) & 0xff;
+  }
+  set tableId(v: number) {
+    if (this.row < 0) this.l.tableId = v;
+    else this.setU(3, (this.getU(3) & 0xffff_ff00) | (v & 0xff));
+  }
+
+  /** Milliseconds: when added. */
+  get created(): number {
+    return this.row < 0 ? this.l.created : this.getF(0);
+  }
+  set created(v: number) {
+    if (this.row < 0) this.l.created = v;
+    else this.setF(0, v);
+  }
+
+  /** Milliseconds: when last modified (hard_timeout counts from here). */
+  get modified(): number {
+    return this.row < 0 ? this.l.modified : this.getF(1);
+  }
+  set modified(v: number) {
+    if (this.row < 0) this.l.modified = v;
+    else this.setF(1, v);
+  }
+
+  /** Milliseconds: when last used (idle_timeout counts from here). */
+  get used(): number {
+    return this.row < 0 ? this.l.used : this.getF(2);
+  }
+  set used(v: number) {
+    if (this.row < 0) this.l.used = v;
+    else this.setF(2, v);
+  }
+
+  get packets(): number {
+    return this.row < 0 ? this.l.packets : this.getF(3);
+  }
+  set packets(v: number) {
+    if (this.row < 0) this.l.packets = v;
+    else this.setF(3, v);
+  }
+
+  get bytes(): number {
+    return this.row < 0 ? this.l.bytes : this.getF(4);
+  }
+  set bytes(v: number) {
+    if (this.row < 0) this.l.bytes = v;
+    else this.setF(4, v);
   }
 
   /** Why the rule has expired by `now` ('idle' | 'hard'), or null. */
   expiry(now: number): 'idle' | 'hard' | null {
-    if (this.hardTimeout > 0 && now - this.modified >= this.hardTimeout * 1000) return 'hard';
-    if (this.idleTimeout > 0 && now - this.used >= this.idleTimeout * 1000) return 'idle';
+    const hard = this.hardTimeout;
+    const idle = this.idleTimeout;
+    if (hard > 0 && now - this.modified >= hard * 1000) return 'hard';
+    if (idle > 0 && now - this.used >= idle * 1000) return 'idle';
     return null;
   }
 
@@ -170,7 +465,7 @@ export class Rule {
     if (packets <= 0) return;
     this.packets += packets;
     this.bytes += bytes;
-    this.used = Math.max(this.used, now);
+    if (now > this.used) this.used = now;
   }
 }
 
@@ -183,19 +478,42 @@ export class FlowTable {
   lookups = 0;
   matched = 0;
 
+  /** Rules in the table with an idle or hard timeout. */
+  private timed = 0;
+
   /** Adds a rule, replacing (and returning) one with the same priority and an identical match. */
   add(rule: Rule): Rule | null {
-    return this.cls.insert(rule);
+    if (rule.clsSeq >= 0) return this.cls.insert(rule); // already here (or in another table: throws)
+    const old = this.cls.insert(rule);
+    rule.attach();
+    if (rule.idleTimeout !== 0 || rule.hardTimeout !== 0) this.timed++;
+    if (old !== null) this.left(old);
+    return old;
   }
 
   /** Removes `rule` (by identity); false when it is not in the table. */
   remove(rule: Rule): boolean {
-    return this.cls.remove(rule);
+    if (!this.cls.remove(rule)) return false;
+    this.left(rule);
+    return true;
   }
 
   /** Removes every rule. */
   clear(): void {
+    const all = this.cls.rules();
     this.cls.clear();
+    for (const r of all) r.detach();
+    this.timed = 0;
+  }
+
+  private left(rule: Rule): void {
+    if (rule.idleTimeout !== 0 || rule.hardTimeout !== 0) this.timed--;
+    rule.detach();
+  }
+
+  /** Whether some rule here has a timeout (as added). */
+  get hasTimeouts(): boolean {
+    return this.timed > 0;
   }
 
   /** Number of rules. */
@@ -294,7 +612,7 @@ export class Pipeline {
 
   /** Whether any rule has a timeout (so expiry must be checked). */
   hasTimeouts(): boolean {
-    for (const r of this.allRules()) if (r.idleTimeout !== 0 || r.hardTimeout !== 0) return true;
+    for (const t of this.tables) if (t.hasTimeouts) return true;
     return false;
   }
 

@@ -6,6 +6,7 @@
 import type { OfpAction, PacketInReason } from '../openflow/action-text.js';
 import type { MatchWords } from '../openflow/match-text.js';
 import type { PhyPort, PortStats } from '../openflow/messages.js';
+import type { BundleChange } from './bundle-commit.js';
 import type { GroupType } from './flow-table.js';
 
 /** OFPFC_* flow-mod commands. */
@@ -115,6 +116,7 @@ export interface PacketInEvent {
   readonly bridge: string;
   readonly reason: PacketInReason;
   readonly tableId: number;
+  /** The rule's cookie; 0xffffffffffffffff (OVS's "no rule") for a packet_out's own actions. */
   readonly cookie: bigint;
   /** The frame (already cut to maxLen by the caller when it asked for that; totalLen is the original). */
   readonly frame: Uint8Array;
@@ -150,11 +152,25 @@ export interface PortStatusEvent {
   readonly port: PhyPort;
 }
 
+/** A flow table change, as flow monitors report it (OVS ofmonitor_report). */
+export interface FlowUpdateEvent {
+  readonly event: 'added' | 'modified' | 'deleted';
+  readonly rule: RuleView;
+  /** Why a deleted rule went. */
+  readonly reason?: FlowRemovedEvent['reason'];
+  /** A modified rule's actions before the change, when they changed (out_port filters see either). */
+  readonly oldActions?: readonly OfpAction[];
+}
+
 /** What the switch tells a connection manager. */
 export interface OpenFlowEvents {
   packetIn(e: PacketInEvent): void;
   flowRemoved(e: FlowRemovedEvent): void;
   portStatus(e: PortStatusEvent): void;
+  /** Whether anyone watches the bridge's flow tables (the switch skips building updates when not). */
+  watchesFlows?(bridge: string): boolean;
+  /** The changes one operation (a flow_mod, an expiry pass, a learn action) made to a bridge's tables. */
+  flowUpdates?(bridge: string, updates: readonly FlowUpdateEvent[]): void;
 }
 
 /** The switch as OpenFlow sees it. Methods throw OfpError (src/openflow/wire-errors.ts) for bad requests. */
@@ -173,6 +189,11 @@ export interface OpenFlowSwitch {
   flowStats(bridge: string, q: FlowQuery): RuleView[];
   tableStats(bridge: string): TableView[];
   groupMod(bridge: string, gm: GroupModRequest): void;
+  /**
+   * An OpenFlow bundle's flow and group mods, all or nothing (throws BundleChangeError naming the failing
+   * one, having changed nothing). Optional: without it bundles are refused.
+   */
+  commitBundle?(bridge: string, changes: readonly BundleChange[]): void;
   /** Groups (id null: all), by id. */
   groups(bridge: string, groupId: number | null): GroupView[];
   /** OFPT_PACKET_OUT: runs `actions` on `frame` as if it arrived on `inPort` (OFPP_CONTROLLER/NONE: none). */

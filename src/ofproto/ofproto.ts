@@ -9,6 +9,7 @@ import type { PhyPort, PortStats } from '../openflow/messages.js';
 import { OfpError } from '../openflow/wire-errors.js';
 import { extractFlowKey } from '../packet/extract.js';
 import { K_IN_PORT, newFlowKey } from '../packet/flow-key.js';
+import { IdleCollector } from '../util/heap.js';
 import {
   type BridgePort,
   type BridgeSettings,
@@ -17,6 +18,7 @@ import {
   type PortSettings,
   samePortSettings,
 } from './bridge.js';
+import { type BundleChange, commitChanges } from './bundle-commit.js';
 import { formatFdbShow } from './fdb-show.js';
 import {
   applyFlowMod,
@@ -28,11 +30,12 @@ import {
   selectRules,
   tableViews,
 } from './flow-mod.js';
-import { FlowMatch, type Pipeline, Rule, type RuleSpec } from './flow-table.js';
+import { FlowMatch, type Pipeline, Rule, type RuleSpec, sameActions } from './flow-table.js';
 import type { MacEntry } from './mac-learning.js';
 import type {
   FlowModRequest,
   FlowQuery,
+  FlowUpdateEvent,
   GroupModRequest,
   GroupView,
   OpenFlowEvents,
@@ -78,8 +81,10 @@ export interface OfprotoLog {
 /** What ofproto learns about a port's device for OpenFlow port descriptions and statistics. */
 export interface PortInfo {
   readonly mac: string;
-  /** Carrier. */
+  /** Carrier (and administratively up). */
   readonly linkUp: boolean;
+  /** Whether the device is administratively up (absent: it has no such state, e.g. a patch port). */
+  readonly adminUp?: boolean;
   /** OFPPF_* current features (speed, duplex, medium), 0 when unknown. */
   readonly curr: number;
   /** Kbit/s, 0 when unknown. */
@@ -100,6 +105,13 @@ export interface PortInfo {
 
 /** Looks up a port's device information by port (interface) name. */
 export type PortInfoSource = (portName: string) => PortInfo | undefined;
+
+/**
+ * Sets a port's device administratively up or down for a port_mod's OFPPC_PORT_DOWN (OVS's
+ * netdev_turn_flags_on/off); false when the device cannot (then the bit is left as it was, as OVS does).
+ * The link change that follows comes back through `setLink`.
+ */
+export type PortAdminControl = (portName: string, up: boolean) => boolean;
 
 /** OpenFlow packet-in reason codes (OFPR_*), as the datapath's userspace action text shows them. */
 const OFPR_CODES: Record<PacketInReason, number> = {
@@ -131,7 +143,10 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   private readonly controllerIds = new Map<string, number>();
   private events: OpenFlowEvents | null = null;
   private portInfo: PortInfoSource = () => undefined;
+  private adminControl: PortAdminControl | null = null;
   private dpidSource: (bridge: string) => bigint | undefined = () => undefined;
+  /** Gives memory back once a burst of flow table changes is over. */
+  private readonly idleGc = new IdleCollector();
 
   constructor(
     private readonly datapath: OfprotoDatapath,
@@ -262,14 +277,53 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     for (const port of outcome.flushPorts) bridge.macs.flushPort(port);
   }
 
-  /** A port's link went up or down (carrier or administrative state): its spanning tree follows at once. */
+  /**
+   * A port's link went up or down (carrier or administrative state): its spanning tree follows at once,
+   * and controllers get port_status messages.
+   */
   setLink(portName: string, up: boolean): void {
     for (const bridge of this.bridges.values()) {
-      if (!bridge.ports.has(portName)) continue;
+      const port = bridge.ports.get(portName);
+      if (port === undefined) continue;
       if (up) bridge.linkDown.delete(portName);
       else bridge.linkDown.add(portName);
       if (bridge.tree !== null) this.stpOutcome(bridge, bridge.tree.setLink(portName, up));
+      this.reportLink(bridge, port, up);
     }
+  }
+
+  /**
+   * The port_status messages Open vSwitch 3.1 sends for a link change. Losing the link of a live port: first
+   * the port stops being live with its state otherwise unchanged (ofproto-dpif's port_run sees the carrier
+   * go), then the state with LINK_DOWN (update_port re-reading the device), whose administrative state
+   * also sets or clears OFPPC_PORT_DOWN. A port_mod that set PORT_DOWN already took the port out of LIVE.
+   */
+  private reportLink(bridge: OfBridge, port: BridgePort, up: boolean): void {
+    const name = port.settings.name;
+    const ofport = port.settings.ofport;
+    const info = this.portInfo(name);
+    const config = bridge.portConfig.get(ofport) ?? 0;
+    if (!up && (config & OFPPC_PORT_DOWN) === 0 && this.events !== null) {
+      const wasUp = info === undefined ? undefined : { ...info, linkUp: true, adminUp: true };
+      const desc = this.portDesc(bridge, port, wasUp);
+      this.events.portStatus({
+        bridge: bridge.name,
+        reason: 'modify',
+        port: { ...desc, state: desc.state & ~OFPPS_LIVE },
+      });
+    }
+    if (info?.adminUp !== undefined) {
+      const now = info.adminUp ? config & ~OFPPC_PORT_DOWN : config | OFPPC_PORT_DOWN;
+      if (now !== config) {
+        bridge.portConfig.set(ofport, now >>> 0);
+        this.invalidatePort(bridge, port.settings, port.settings);
+      }
+    }
+    this.events?.portStatus({
+      bridge: bridge.name,
+      reason: 'modify',
+      port: this.portDesc(bridge, port, info),
+    });
   }
 
   /** `stp/show [BRIDGE]` in Open vSwitch 3.1's layout. */
@@ -437,6 +491,11 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     this.portInfo = source;
   }
 
+  /** How a port_mod's OFPPC_PORT_DOWN reaches the port's device (none: it only changes the OpenFlow bit). */
+  setPortAdminControl(control: PortAdminControl | null): void {
+    this.adminControl = control;
+  }
+
   /** Where the datapath ID vswitchd picked for a bridge comes from (OVS's bridge_pick_datapath_id). */
   setDatapathIdSource(source: (bridge: string) => bigint | undefined): void {
     this.dpidSource = source;
@@ -445,28 +504,30 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   ports(bridge: string): PhyPort[] {
     const b = this.requireBridge(bridge);
     const out: PhyPort[] = [];
-    for (const p of b.ports.values()) {
-      const info = this.portInfo(p.settings.name);
-      const config = b.portConfig.get(p.settings.ofport) ?? 0;
-      let state = info !== undefined && !info.linkUp ? OFPPS_LINK_DOWN : 0;
-      // OpenFlow 1.1+ state bits; the connection manager maps them to 1.0's for 1.0 peers.
-      if (b.tree !== null && b.tree.portState(p.settings.name) !== 'forwarding') state |= OFPPS_BLOCKED;
-      if (info?.linkUp && (config & OFPPC_PORT_DOWN) === 0) state |= OFPPS_LIVE;
-      out.push({
-        portNo: p.settings.ofport,
-        hwAddr: info?.mac ?? p.settings.mac ?? '00:00:00:00:00:00',
-        name: p.settings.name,
-        config,
-        state,
-        curr: info?.curr ?? 0,
-        advertised: 0,
-        supported: 0,
-        peer: 0,
-        currSpeed: info?.currSpeed ?? 0,
-        maxSpeed: 0,
-      });
-    }
+    for (const p of b.ports.values()) out.push(this.portDesc(b, p, this.portInfo(p.settings.name)));
     return out.sort((a, c) => a.portNo - c.portNo);
+  }
+
+  /** A port's OpenFlow description from its device information `info`. */
+  private portDesc(b: OfBridge, p: BridgePort, info: PortInfo | undefined): PhyPort {
+    const config = b.portConfig.get(p.settings.ofport) ?? 0;
+    let state = info !== undefined && !info.linkUp ? OFPPS_LINK_DOWN : 0;
+    // OpenFlow 1.1+ state bits; the connection manager maps them to 1.0's for 1.0 peers.
+    if (b.tree !== null && b.tree.portState(p.settings.name) !== 'forwarding') state |= OFPPS_BLOCKED;
+    if (info?.linkUp && (config & OFPPC_PORT_DOWN) === 0) state |= OFPPS_LIVE;
+    return {
+      portNo: p.settings.ofport,
+      hwAddr: info?.mac ?? p.settings.mac ?? '00:00:00:00:00:00',
+      name: p.settings.name,
+      config,
+      state,
+      curr: info?.curr ?? 0,
+      advertised: 0,
+      supported: 0,
+      peer: 0,
+      currSpeed: info?.currSpeed ?? 0,
+      maxSpeed: 0,
+    };
   }
 
   portStats(bridge: string, port: number | null): PortStats[] {
@@ -501,27 +562,62 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     return out.sort((a, c) => a.portNo - c.portNo);
   }
 
+  /**
+   * OVS's update_port_config: OFPPC_PORT_DOWN turns the port's device down or up (left alone when the device
+   * cannot); the port_status tells the new config with the link state as it was known (LIVE cleared for a
+   * port now down). The device's link change comes after it, through `setLink`.
+   */
   portMod(bridge: string, port: number, _hwAddr: string, config: number, mask: number): void {
     const b = this.requireBridge(bridge);
     const p = b.byOfport.get(port);
     if (p === undefined) throw new OfpError('OFPPMFC_BAD_PORT');
     const old = b.portConfig.get(port) ?? 0;
-    const cur = ((old & ~mask) | (config & mask)) >>> 0;
-    if (cur === old) return;
-    b.portConfig.set(port, cur);
+    let toggle = ((config ^ old) & mask) >>> 0;
+    const info = this.portInfo(p.settings.name);
+    if ((toggle & OFPPC_PORT_DOWN) !== 0 && this.adminControl !== null) {
+      if (!this.adminControl(p.settings.name, (config & OFPPC_PORT_DOWN) === 0)) toggle &= ~OFPPC_PORT_DOWN;
+    }
+    if (toggle === 0) return;
+    b.portConfig.set(port, (old ^ toggle) >>> 0);
     this.invalidatePort(b, p.settings, p.settings);
-    this.events?.portStatus({
-      bridge,
-      reason: 'modify',
-      port: this.ports(bridge).find((x) => x.portNo === port) as PhyPort,
-    });
+    this.events?.portStatus({ bridge, reason: 'modify', port: this.portDesc(b, p, info) });
   }
 
   flowMod(bridge: string, fm: FlowModRequest): void {
     const b = this.requireBridge(bridge);
+    const watched = this.events?.watchesFlows?.(bridge) === true;
+    const modify = fm.command === 'modify' || fm.command === 'modify_strict';
+    // Flow monitors report a modification only when it changed actions or cookie: remember both first.
+    const before = new Map<Rule, { actions: readonly OfpAction[]; cookie: bigint }>();
+    if (watched && modify) {
+      const q = { ...fm, strict: fm.command === 'modify_strict' };
+      for (const rule of selectRules(b.pipeline, q))
+        before.set(rule, { actions: rule.actions, cookie: rule.cookie });
+    }
     const r = applyFlowMod(b.pipeline, fm, this.clock());
+    this.idleGc.note(r.added.length + r.removed.length);
     this.datapath.invalidate(flowsTag(bridge));
+    if (watched) this.reportFlowMod(b, r.added, r.modified, before);
     this.removed(b, r.removed);
+  }
+
+  /** Tells flow monitors what a flow_mod added and modified (OVS add_flow_finish, replace_rule_finish). */
+  private reportFlowMod(
+    b: OfBridge,
+    added: readonly Rule[],
+    modified: readonly Rule[],
+    before: ReadonlyMap<Rule, { actions: readonly OfpAction[]; cookie: bigint }>,
+  ): void {
+    const now = this.clock();
+    const updates: FlowUpdateEvent[] = added.map((rule) => ({ event: 'added', rule: ruleView(rule, now) }));
+    for (const rule of modified) {
+      const old = before.get(rule);
+      const actionsChanged = old === undefined || !sameActions(old.actions, rule.actions);
+      if (!actionsChanged && old.cookie === rule.cookie) continue;
+      const oldActions = actionsChanged && old !== undefined ? old.actions : undefined;
+      updates.push({ event: 'modified', rule: ruleView(rule, now), oldActions });
+    }
+    if (updates.length > 0) this.events?.flowUpdates?.(b.name, updates);
   }
 
   flowStats(bridge: string, q: FlowQuery): RuleView[] {
@@ -533,6 +629,13 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
 
   tableStats(bridge: string): TableView[] {
     return tableViews(this.requireBridge(bridge).pipeline);
+  }
+
+  commitBundle(bridge: string, changes: readonly BundleChange[]): void {
+    const b = this.requireBridge(bridge);
+    const removed = commitChanges(b.pipeline, changes, this.clock());
+    this.datapath.invalidate(flowsTag(bridge));
+    this.removed(b, removed);
   }
 
   groupMod(bridge: string, gm: GroupModRequest): void {
@@ -574,6 +677,12 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     if (removed.length === 0) return;
     this.datapath.invalidate(flowsTag(bridge.name));
     const now = this.clock();
+    if (this.events?.watchesFlows?.(bridge.name) === true) {
+      const updates = removed.map((r): FlowUpdateEvent => {
+        return { event: 'deleted', rule: ruleView(r.rule, now), reason: r.reason };
+      });
+      this.events.flowUpdates?.(bridge.name, updates);
+    }
     for (const r of removed) {
       if ((r.rule.flags & 1) === 0) continue;
       this.events?.flowRemoved({ bridge: bridge.name, rule: ruleView(r.rule, now), reason: r.reason });
@@ -590,8 +699,12 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
       existing.modified = now;
       return;
     }
-    bridge.pipeline.add(tableId, new Rule(spec, now));
+    const rule = new Rule(spec, now);
+    bridge.pipeline.add(tableId, rule);
     this.datapath.invalidate(flowsTag(bridge.name));
+    if (this.events?.watchesFlows?.(bridge.name) === true) {
+      this.events.flowUpdates?.(bridge.name, [{ event: 'added', rule: ruleView(rule, now) }]);
+    }
   }
 
   private registerController(action: ControllerAction): number {
@@ -673,6 +786,11 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     this.stpOutcome(input.bridge, tree.receive(input.port.settings.name, buf, offset, length, now));
   }
 
+  /** Rules in the bridge's tables (0 for an unknown bridge). */
+  ruleCount(bridge: string): number {
+    return this.bridges.get(bridge)?.pipeline.size ?? 0;
+  }
+
   /** Every bridge name with its pipeline (for `ofctl`-like commands inside vswitchd). */
   pipelineOf(bridge: string): Pipeline {
     return this.requireBridge(bridge).pipeline;
@@ -726,16 +844,6 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   }
 }
 
-function sameActions(a: readonly OfpAction[], b: readonly OfpAction[]): boolean {
-  return a.length === b.length && JSON.stringify(a, jsonBig) === JSON.stringify(b, jsonBig);
-}
-
-function jsonBig(_k: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Uint8Array) return Array.from(v);
-  return v;
-}
-
 function controllerKey(a: ControllerAction): string {
   return JSON.stringify(
     [
@@ -753,4 +861,10 @@ function controllerKey(a: ControllerAction): string {
     ],
     jsonBig,
   );
+}
+
+function jsonBig(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Array.from(v);
+  return v;
 }

@@ -100,6 +100,8 @@ const ETH_TYPE_ARP = 0x0806;
 const ARP_OP_REQUEST = 1;
 const ALL = 0xffff_ffff;
 const MAX_STACK = 1024;
+/** The cookie of a packet_in raised by no rule (a packet_out's own actions): OVS's OVS_BE64_MAX. */
+export const NO_RULE_COOKIE = 0xffff_ffff_ffff_ffffn;
 
 /** A bridge and one of its ports. */
 export interface PortRef {
@@ -193,7 +195,10 @@ interface Visit {
   readonly inPort: BridgePort | null;
   readonly flow: Uint32Array;
   tableId: number;
-  /** The rule whose actions run (for controller actions' cookie). */
+  /**
+   * The rule whose actions run (for controller actions' cookie; OVS's ctx->rule_cookie): null while a
+   * packet_out's own actions run (its packet_ins carry no cookie, UINT64_MAX on the wire).
+   */
   rule: Rule | null;
   /** Trace indentation of this bridge's table lines (OVS prints resubmits and goto_table flat). */
   indent: number;
@@ -304,13 +309,14 @@ function startVisit(
   bridge: OfBridge,
   inPort: BridgePort | null,
   from: Uint32Array,
+  rule: Rule | null = null,
 ): Visit {
   const flow = new Uint32Array(FLOW_WORDS);
   flow.set(from.subarray(0, KEY_WORDS));
   flow[K_IN_PORT] = inPort === null ? OFPP_NONE : inPort.settings.ofport;
   ctx.tags.add(bridgeTag(bridge.name));
   ctx.tags.add(flowsTag(bridge.name));
-  return { bridge, inPort, flow, tableId: 0, rule: null, indent: ctx.trace?.indent ?? 0 };
+  return { bridge, inPort, flow, tableId: 0, rule, indent: ctx.trace?.indent ?? 0 };
 }
 
 function finish(ctx: XlateContext): XlateResult {
@@ -374,15 +380,20 @@ function runBridge(ctx: XlateContext, visit: Visit): void {
     if (trace !== null) trace.indent = saved;
     return;
   }
-  lookupTable(ctx, visit, 0);
+  const first = lookupTable(ctx, visit, 0);
+  // OVS runs the action set under the rule the translation started with (its cookie goes in packet_ins):
+  // table 0's for a packet from a port, the patch port's output rule in a peer bridge.
+  const saved = visit.rule;
+  if (ctx.depth === 0) visit.rule = first;
   runActionSet(ctx, visit);
+  visit.rule = saved;
 }
 
 /** Looks `visit.flow` up in table `tableId` and runs the rule found (OVS xlate_table_action). */
-function lookupTable(ctx: XlateContext, visit: Visit, tableId: number): void {
+function lookupTable(ctx: XlateContext, visit: Visit, tableId: number): Rule | null {
   if (++ctx.lookups > MAX_RESUBMITS) {
     ctx.fail(`${visit.bridge.name}: over ${MAX_RESUBMITS} resubmit actions, dropping`);
-    return;
+    return null;
   }
   const table = visit.bridge.pipeline.tables[tableId];
   const rule = table === undefined ? null : table.lookup(visit.flow, ctx.wc);
@@ -409,7 +420,7 @@ function lookupTable(ctx: XlateContext, visit: Visit, tableId: number): void {
       trace.say(`${visit.bridge.name}: no rule in table ${tableId} matches: the packet is dropped`);
       trace.indent = savedIndent;
     }
-    return;
+    return null;
   }
   ctx.used.rules.add(rule);
   if (trace !== null) {
@@ -433,6 +444,7 @@ function lookupTable(ctx: XlateContext, visit: Visit, tableId: number): void {
   if (trace !== null) trace.indent = savedIndent;
   visit.tableId = savedTable;
   visit.rule = savedRule;
+  return rule;
 }
 
 /** Runs an action/instruction list. */
@@ -825,7 +837,7 @@ function patchOutput(
     return;
   }
   // The peer sees the packet as modified so far, with its own in_port and fresh registers and metadata.
-  const next = startVisit(ctx, peer.bridge, peer.port, visit.flow);
+  const next = startVisit(ctx, peer.bridge, peer.port, visit.flow, visit.rule);
   next.flow[K_VLAN0] = vlans[0];
   next.flow[K_VLAN1] = vlans[1];
   const savedSet = ctx.actionSet;
@@ -909,7 +921,8 @@ function controllerOutput(
     bridge: bridge.name,
     reason,
     tableId: visit.tableId,
-    cookie: visit.rule?.cookie ?? 0n,
+    // OVS's miss rule (an implicit miss) is an internal flow with cookie 0; no rule at all: no cookie.
+    cookie: implicitMiss ? 0n : (visit.rule?.cookie ?? NO_RULE_COOKIE),
     maxLen,
     controllerId,
     userdata,

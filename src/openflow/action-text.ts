@@ -2,6 +2,7 @@
 // per OVS ofpact kind we implement), the parser (OVS ofpacts_parse_instructions), the printer (OVS
 // ofpacts_format) and the consistency check against the flow's match (OVS ofpacts_check): an action that
 // reads or writes a field the match does not establish is refused with OFPBAC_MATCH_INCONSISTENT.
+import { FLOW_WORDS, FlowWordsPool } from '../ofproto/of-flow.js';
 import { K_VLAN0, K_VLAN1, VLAN_PRESENT } from '../packet/flow-key.js';
 import { formatIpv4 } from '../packet/ip-addr.js';
 import {
@@ -1152,9 +1153,13 @@ function checkLearn(a: LearnAction, flow: Uint32Array): void {
   }
 }
 
+/** The copies checkList() works on (a typed array of its own each would cost more than the check). */
+const checkPool = new FlowWordsPool();
+
 function checkList(actions: readonly OfpAction[], flow: Uint32Array, tableId: number): void {
   // Actions may change what the flow looks like to later actions (VLAN tags); work on a copy.
-  const f = Uint32Array.from(flow);
+  const f = checkPool.alloc();
+  f.set(flow.length > FLOW_WORDS ? flow.subarray(0, FLOW_WORDS) : flow);
   for (const a of actions) {
     switch (a.type) {
       case 'output':

@@ -13,6 +13,7 @@ import { connect as connectAddress, type ParseOptions } from '../jsonrpc/address
 import {
   decodeMessage,
   encodeMessage,
+  encodeMessageIn,
   errorReply,
   helloFailed,
   helloFor,
@@ -21,7 +22,16 @@ import {
   type OfBody,
   type OfMessage,
 } from './messages.js';
-import { OFP10_VERSION, OFP13_VERSION, OfpFramer, readHeader, versionBitmap } from './wire.js';
+import {
+  OFP10_VERSION,
+  OFP13_VERSION,
+  OFP14_VERSION,
+  OFP15_VERSION,
+  OfpFramer,
+  readHeader,
+  versionBitmap,
+  Writer,
+} from './wire.js';
 import { OfpError, type OfpErrorName } from './wire-errors.js';
 
 /** The default OpenFlow port. */
@@ -30,8 +40,8 @@ export const OFP_PORT = 6653;
 /** Bytes sendMany() gathers into one write. */
 const SEND_CHUNK = 256 * 1024;
 
-/** The versions this codec speaks in full: OpenFlow 1.0 and 1.3. */
-export const DEFAULT_VERSIONS = versionBitmap([OFP10_VERSION, OFP13_VERSION]);
+/** The versions this codec speaks in full: OpenFlow 1.0, 1.3, 1.4 and 1.5. */
+export const DEFAULT_VERSIONS = versionBitmap([OFP10_VERSION, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION]);
 
 /** What a connection needs from its transport (a net.Socket fits). */
 export interface OfTransport {
@@ -44,7 +54,7 @@ export interface OfTransport {
 }
 
 export interface OfConnectionOptions {
-  /** Versions offered (bit N = version N); default 1.0 and 1.3. */
+  /** Versions offered (bit N = version N); default 1.0, 1.3, 1.4 and 1.5. */
   versions?: number;
   /** Answer echo requests with echo replies (default true). */
   answerEcho?: boolean;
@@ -52,7 +62,12 @@ export interface OfConnectionOptions {
   answerErrors?: boolean;
   /** Name for messages ("unix#3", "tcp:10.0.0.2:51234"). */
   name?: string;
+  /** Deliver messages of any version after negotiation, not only the negotiated one (default false). */
+  anyVersion?: boolean;
 }
+
+/** Sees what crosses a connection after negotiation: each received message, each chunk of sent ones. */
+export type OfTap = (direction: 'in' | 'out', bytes: Uint8Array) => void;
 
 /** An error reply received for a request. */
 export class OfpRemoteError extends Error {
@@ -103,11 +118,16 @@ const MULTIPART_REPLIES = new Set<string>([
   'group_desc_reply',
   'group_features_reply',
   'table_features_reply',
+  'nx_flow_monitor_reply',
+  'meter_stats_reply',
+  'meter_config_reply',
+  'meter_features_reply',
+  'queue_desc_reply',
 ]);
 
 /** True for a statistics/multipart reply with OFPSF_REPLY_MORE set. */
 function replyMore(msg: OfMessage): boolean {
-  return MULTIPART_REPLIES.has(msg.type) && 'flags' in msg && (msg.flags & OFPSF_REPLY_MORE) !== 0;
+  return MULTIPART_REPLIES.has(msg.type) && 'flags' in msg && ((msg.flags ?? 0) & OFPSF_REPLY_MORE) !== 0;
 }
 
 interface Pending {
@@ -135,7 +155,12 @@ export class OfConnection extends EventEmitter<OfConnectionEvents> {
   private readonly pending = new Map<number, Pending>();
   private readonly answerEcho: boolean;
   private readonly answerErrors: boolean;
+  private readonly anyVersion: boolean;
   private xid = 1;
+  /** Where sendMany() encodes each message. */
+  private readonly scratch = new Writer(1024);
+  /** A copy of the traffic (snoop connections, rconn's monitors); set after negotiation, so no hellos. */
+  tap: OfTap | null = null;
   private closed = false;
   private resolveReady!: (v: number) => void;
   private rejectReady!: (e: Error) => void;
@@ -149,6 +174,7 @@ export class OfConnection extends EventEmitter<OfConnectionEvents> {
     this.versions = opts.versions ?? DEFAULT_VERSIONS;
     this.answerEcho = opts.answerEcho ?? true;
     this.answerErrors = opts.answerErrors ?? true;
+    this.anyVersion = opts.anyVersion ?? false;
     this.ready = new Promise((res, rej) => {
       this.resolveReady = res;
       this.rejectReady = rej;
@@ -187,33 +213,38 @@ export class OfConnection extends EventEmitter<OfConnectionEvents> {
 
   /**
    * Sends many messages (add-flows' thousands of flow mods) in a few large writes instead of one system call
-   * each; returns their xids in order.
+   * each; returns their xids in order. The bodies become the messages: their version and xid are set in
+   * place, so pass objects of your own.
    */
-  sendMany(bodies: readonly Outgoing[]): number[] {
+  sendMany(bodies: readonly Outgoing[], nextXid: () => number = () => this.nextXid()): number[] {
     const xids: number[] = [];
-    let parts: Uint8Array[] = [];
-    let size = 0;
+    // Each message is encoded in one reused writer and copied into the chunk being filled: no buffer of
+    // its own per message.
+    let chunk = new Uint8Array(SEND_CHUNK + 4096);
+    let at = 0;
     const flush = () => {
-      if (parts.length === 0) return;
-      const chunk = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) {
-        chunk.set(p, at);
-        at += p.length;
-      }
-      this.write(chunk);
-      parts = [];
-      size = 0;
+      if (at === 0) return;
+      this.write(chunk.subarray(0, at));
+      chunk = new Uint8Array(SEND_CHUNK + 4096);
+      at = 0;
     };
     for (const body of bodies) {
-      const xid = body.xid ?? this.nextXid();
+      const xid = body.xid ?? nextXid();
       const version = body.version ?? this.version;
       if (version === 0) throw new OfConnectionError('closed', `${this.name}: version not negotiated yet`);
-      const bytes = encodeMessage({ ...body, version, xid } as OfMessage);
-      parts.push(bytes);
-      size += bytes.length;
+      // In place: copying a flow mod's fields into a new object cost more than encoding it.
+      const m = body as Outgoing & { version: number; xid: number };
+      m.version = version;
+      m.xid = xid;
+      const bytes = encodeMessageIn(this.scratch, m as OfMessage);
+      if (at + bytes.length > chunk.length) {
+        flush();
+        if (bytes.length > chunk.length) chunk = new Uint8Array(bytes.length);
+      }
+      chunk.set(bytes, at);
+      at += bytes.length;
       xids.push(xid);
-      if (size >= SEND_CHUNK) flush();
+      if (at >= SEND_CHUNK) flush();
     }
     flush();
     return xids;
@@ -255,7 +286,9 @@ export class OfConnection extends EventEmitter<OfConnectionEvents> {
   }
 
   private write(bytes: Uint8Array): void {
-    if (!this.closed) this.transport.write(bytes);
+    if (this.closed) return;
+    this.tap?.('out', bytes);
+    this.transport.write(bytes);
   }
 
   private shutdown(reason: Error | null): void {
@@ -289,8 +322,9 @@ export class OfConnection extends EventEmitter<OfConnectionEvents> {
       this.onHello(raw);
       return;
     }
+    this.tap?.('in', raw);
     const h = readHeader(raw);
-    const anyVersion = h.type <= 3; // hello, error, echo request, echo reply
+    const anyVersion = this.anyVersion || h.type <= 3; // hello, error, echo request, echo reply
     if (h.version !== this.version && !anyVersion) {
       if (this.answerErrors) this.write(errorReply(raw, 'OFPBRC_BAD_VERSION'));
       return;

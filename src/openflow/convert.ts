@@ -10,7 +10,7 @@
 //   - instructions: ofpacts_put_openflow_instructions() / ofpacts_pull_openflow_instructions().
 // Port numbers are 16-bit OpenFlow 1.0 ports on both sides; the wire codec maps them to 32 bits itself.
 
-import { F_REGS, FLOW_WORDS } from '../ofproto/of-flow.js';
+import { F_REGS, FLOW_WORDS, FlowWordsPool } from '../ofproto/of-flow.js';
 import {
   K_DL_TYPE,
   K_IN_PORT,
@@ -30,6 +30,7 @@ import {
   fieldByName,
   getField,
   type MatchField,
+  ones,
   prerequisiteMet,
   type Subfield,
   setField,
@@ -75,10 +76,6 @@ const OFP14_VERSION = 0x05;
 
 /** Every bit set: reading a field from it gives the field's "exact" mask in the text layer's storage. */
 const ONES = new Uint32Array(FLOW_WORDS).fill(0xffffffff);
-
-function ones(bits: number): bigint {
-  return (1n << BigInt(bits)) - 1n;
-}
 
 /** `v` as `n` big-endian bytes (high bits beyond n bytes dropped). */
 function toBytes(v: bigint, n: number): Uint8Array {
@@ -680,11 +677,16 @@ export interface ActionContext {
 }
 
 /** The flow as the actions see it while they are encoded (OVS's ofpact_check_params flow). */
+/** Where FlowState's words come from: a typed array of its own for each action list cost more than
+ *  converting the list. */
+const statePool = new FlowWordsPool();
+
 class FlowState {
   readonly flow: Uint32Array;
 
   constructor(match: MatchWords | undefined) {
-    this.flow = match ? Uint32Array.from(match.value) : new Uint32Array(FLOW_WORDS);
+    this.flow = statePool.alloc();
+    if (match) this.flow.set(match.value);
   }
 
   get hasVlan(): boolean {

@@ -740,8 +740,12 @@ function storageBits(f: MatchField): number {
   return n;
 }
 
-function ones(bits: number): bigint {
-  return (1n << BigInt(bits)) - 1n;
+/** (1 << n) - 1 for n = 0..128, made once: BigInt shifts are slow enough to show in flow loading. */
+const ONES_BIG: readonly bigint[] = Array.from({ length: 129 }, (_, n) => (1n << BigInt(n)) - 1n);
+
+/** A bigint of `bits` one bits. */
+export function ones(bits: number): bigint {
+  return bits >= 0 && bits <= 128 ? ONES_BIG[bits] : (1n << BigInt(bits)) - 1n;
 }
 
 /** All-ones value for the field's bytes (an exact mask). */

@@ -127,6 +127,10 @@ export interface PortStats {
   collisions: bigint;
   durationSec: number;
   durationNsec: number;
+  /** OpenFlow 1.4+: Intel's RFC 2819 counters (all-ones: unknown), as Open vSwitch reports them. */
+  rfc2819?: bigint[];
+  /** OpenFlow 1.4+: a netdev's custom counters (Open vSwitch's "CUSTOM Statistics"). */
+  custom?: { name: string; value: bigint }[];
 }
 
 /** Bytes of one port statistics entry. */

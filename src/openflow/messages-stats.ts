@@ -314,6 +314,8 @@ export interface Bucket {
   watchPort: number;
   watchGroup: number;
   actions: OfAction[];
+  /** OpenFlow 1.5's bucket id (before 1.5: the bucket's position). */
+  bucketId?: number;
 }
 
 /** Decodes buckets filling the rest of `r`. */

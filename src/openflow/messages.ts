@@ -22,6 +22,68 @@ import {
   portToOf11,
 } from './messages-actions.js';
 import {
+  type BundleAdd,
+  type BundleControl,
+  decodeBundleAdd,
+  decodeBundleControl,
+  decodeMeterConfig,
+  decodeMeterFeatures,
+  decodeMeterMod,
+  decodeMeterStats,
+  decodeQueueDescReply,
+  decodeQueueDescRequest,
+  decodeQueueGetConfigReply,
+  decodeQueueGetConfigRequest,
+  encodeBundleAdd,
+  encodeBundleControl,
+  encodeMeterConfig,
+  encodeMeterFeatures,
+  encodeMeterMod,
+  encodeMeterStats,
+  encodeQueueGetConfigReply,
+  encodeQueueGetConfigRequest,
+  type MeterConfig,
+  type MeterFeatures,
+  type MeterMod,
+  type MeterStats,
+  ONFT13_BUNDLE_ADD_MESSAGE,
+  ONFT13_BUNDLE_CONTROL,
+  type QueueGetConfigReply,
+  type QueueGetConfigRequest,
+} from './messages-ext.js';
+import {
+  decodeFlowMonitorRequests,
+  decodeFlowUpdates,
+  encodeFlowMonitorRequests,
+  encodeFlowUpdates,
+  type FlowMonitorBody,
+  NXST_FLOW_MONITOR,
+  NXT_FLOW_MONITOR_CANCEL,
+  NXT_FLOW_MONITOR_PAUSED,
+  NXT_FLOW_MONITOR_RESUMED,
+} from './messages-monitor.js';
+import {
+  decodeBuckets15,
+  decodeFlowStats15,
+  decodeGroupDesc15,
+  decodeOxs,
+  decodePort14,
+  decodePortMod14,
+  decodePortStats14,
+  decodePorts14,
+  decodeQueueStats14,
+  encodeBuckets15,
+  encodeFlowStats15,
+  encodeGroupDesc15,
+  encodeOxs,
+  encodePort14,
+  encodePortMod14,
+  encodePortStats14,
+  encodeQueueStats14,
+  readProps,
+  writeProp,
+} from './messages-of14.js';
+import {
   decodePort,
   decodePortStats,
   decodePorts,
@@ -79,12 +141,15 @@ import {
 import { decodeOf10Match, encodeOf10Match } from './oxm-of10.js';
 import {
   buildMessage,
+  buildMessageIn,
   OFP_HEADER_LEN,
   OFP_MAX_MSG_LEN,
   OFP10_VERSION,
   OFP11_VERSION,
   OFP12_VERSION,
   OFP13_VERSION,
+  OFP14_VERSION,
+  OFP15_VERSION,
   Reader,
   readHeader,
   type Writer,
@@ -96,18 +161,27 @@ import {
   OFPET12_EXPERIMENTER,
   OfpError,
   type OfpErrorName,
+  ONF_VENDOR_ID,
   ofpErrorFromTriplet,
   ofpErrorTriplet,
 } from './wire-errors.js';
 
 export type {
   Bucket,
+  BundleAdd,
+  BundleControl,
   FlowStatsEntry,
   GroupDesc,
   GroupFeatures,
   GroupStats,
+  MeterConfig,
+  MeterFeatures,
+  MeterMod,
+  MeterStats,
   PhyPort,
   PortStats,
+  QueueGetConfigReply,
+  QueueGetConfigRequest,
   QueueStats,
   SwitchDesc,
   TableFeatures,
@@ -115,7 +189,12 @@ export type {
 };
 
 /** Versions whose messages this codec decodes in full (others: hello, error and echo only). */
-export const SUPPORTED_VERSIONS: readonly number[] = [OFP10_VERSION, OFP13_VERSION];
+export const SUPPORTED_VERSIONS: readonly number[] = [
+  OFP10_VERSION,
+  OFP13_VERSION,
+  OFP14_VERSION,
+  OFP15_VERSION,
+];
 
 /** OFPT_* numbers (1.0 where they differ, then 1.1+). */
 export const OFPT_HELLO = 0;
@@ -150,6 +229,13 @@ export const OFPT12_ROLE_REPLY = 25;
 export const OFPT13_GET_ASYNC_REQUEST = 26;
 export const OFPT13_GET_ASYNC_REPLY = 27;
 export const OFPT13_SET_ASYNC = 28;
+export const OFPT13_METER_MOD = 29;
+export const OFPT14_BUNDLE_CONTROL = 33;
+export const OFPT14_BUNDLE_ADD_MESSAGE = 34;
+export const OFPT10_QUEUE_GET_CONFIG_REQUEST = 20;
+export const OFPT10_QUEUE_GET_CONFIG_REPLY = 21;
+export const OFPT11_QUEUE_GET_CONFIG_REQUEST = 22;
+export const OFPT11_QUEUE_GET_CONFIG_REPLY = 23;
 
 /** Statistics / multipart kinds. */
 export const OFPST_DESC = 0;
@@ -161,8 +247,12 @@ export const OFPST_QUEUE = 5;
 export const OFPST_GROUP = 6;
 export const OFPST_GROUP_DESC = 7;
 export const OFPST_GROUP_FEATURES = 8;
+export const OFPST_METER = 9;
+export const OFPST_METER_CONFIG = 10;
+export const OFPST_METER_FEATURES = 11;
 export const OFPST_TABLE_FEATURES = 12;
 export const OFPST_PORT_DESC = 13;
+export const OFPST_QUEUE_DESC = 15;
 export const OFPST_VENDOR = 0xffff;
 /** OFPSF_REPLY_MORE: more replies follow. */
 export const OFPSF_REPLY_MORE = 1;
@@ -327,13 +417,17 @@ export interface PortStatus {
   port: PhyPort;
 }
 
-/** OFPT_PACKET_OUT: inPort in OpenFlow 1.0 numbering (OFPP_NONE / OFPP_CONTROLLER ...). */
+/**
+ * OFPT_PACKET_OUT: inPort in OpenFlow 1.0 numbering (OFPP_NONE / OFPP_CONTROLLER ...). OpenFlow 1.5 carries
+ * a match instead (`match`, which must set in_port; encoded from inPort when absent).
+ */
 export interface PacketOut {
   type: 'packet_out';
   bufferId: number;
   inPort: number;
   actions: OfAction[];
   data: Uint8Array;
+  match?: MatchEntry[];
 }
 
 /**
@@ -375,13 +469,15 @@ export interface PortMod {
   advertise: number;
 }
 
-/** OFPT_GROUP_MOD (1.3). */
+/** OFPT_GROUP_MOD (1.3; 1.5 adds insert/remove bucket commands and command_bucket_id). */
 export interface GroupMod {
   type: 'group_mod';
   command: number;
   groupType: number;
   groupId: number;
   buckets: Bucket[];
+  /** OpenFlow 1.5 only: the bucket an insert_bucket / remove_bucket command refers to. */
+  commandBucketId?: number;
 }
 
 /** OFPT_TABLE_MOD (1.3). */
@@ -431,8 +527,38 @@ export interface StatsEmptyRequest {
     | 'table_stats_request'
     | 'port_desc_request'
     | 'group_desc_request'
-    | 'group_features_request';
+    | 'group_features_request'
+    | 'meter_features_request';
   flags: number;
+  /** OpenFlow 1.5 group_desc_request: one group (OFPG_ALL = every one). */
+  groupId?: number;
+  /** OpenFlow 1.5 port_desc_request: one port (OFPP_NONE = every one). */
+  portNo?: number;
+}
+
+/** OFPMP_METER / OFPMP_METER_CONFIG request. */
+export interface MeterRequest {
+  type: 'meter_stats_request' | 'meter_config_request';
+  flags: number;
+  meterId: number;
+}
+
+export interface MeterStatsReply {
+  type: 'meter_stats_reply';
+  flags: number;
+  meters: MeterStats[];
+}
+
+export interface MeterConfigReply {
+  type: 'meter_config_reply';
+  flags: number;
+  meters: MeterConfig[];
+}
+
+export interface MeterFeaturesReply {
+  type: 'meter_features_reply';
+  flags: number;
+  features: MeterFeatures;
 }
 
 /** Flow / aggregate stats requests (1.0, 1.3 and Nicira). outPort in 1.0 numbering; NXM cookie in Nicira. */
@@ -578,7 +704,17 @@ export type OfBody =
   | GroupStatsReply
   | GroupDescReply
   | GroupFeaturesReply
-  | TableFeaturesMsg;
+  | TableFeaturesMsg
+  | BundleControl
+  | BundleAdd
+  | MeterMod
+  | MeterRequest
+  | MeterStatsReply
+  | MeterConfigReply
+  | MeterFeaturesReply
+  | QueueGetConfigRequest
+  | QueueGetConfigReply
+  | FlowMonitorBody;
 
 /** A message: a body plus the header's version and xid. */
 export type OfMessage = OfBody & { version: number; xid: number };
@@ -835,6 +971,7 @@ function decodeFlowRemoved(r: Reader, version: number): FlowRemoved {
       match,
     };
   }
+  if (version >= OFP15_VERSION) return decodeFlowRemoved15(r);
   if (r.left < 48) badLen('flow_removed', 'shorter than ofp11_flow_removed');
   const cookie = r.u64();
   const priority = r.u16();
@@ -860,6 +997,34 @@ function decodeFlowRemoved(r: Reader, version: number): FlowRemoved {
     hardTimeout,
     packetCount,
     byteCount,
+    match,
+  };
+}
+
+/** OpenFlow 1.5's flow_removed: ofp15_flow_removed, the match, then OXS counters. */
+function decodeFlowRemoved15(r: Reader): FlowRemoved {
+  if (r.left < 24) badLen('flow_removed', 'shorter than ofp15_flow_removed');
+  const tableId = r.u8();
+  const reason = r.u8();
+  const priority = r.u16();
+  const idleTimeout = r.u16();
+  const hardTimeout = r.u16();
+  const cookie = r.u64();
+  const match = decodeOxmMatch(r);
+  const s = decodeOxs(r);
+  exact(r, 0, 'flow_removed');
+  return {
+    type: 'flow_removed',
+    cookie,
+    priority,
+    reason,
+    tableId,
+    durationSec: s.durationSec ?? 0,
+    durationNsec: s.durationNsec ?? 0,
+    idleTimeout,
+    hardTimeout,
+    packetCount: s.packetCount ?? 0xffffffffffffffffn,
+    byteCount: s.byteCount ?? 0xffffffffffffffffn,
     match,
   };
 }
@@ -895,6 +1060,14 @@ function decodeNxFlowRemoved(r: Reader): FlowRemoved {
 }
 
 function decodePortStatus(r: Reader, version: number): PortStatus {
+  if (version >= OFP14_VERSION) {
+    if (r.left < 8) badLen('port_status', 'shorter than ofp_port_status');
+    const reason = r.u8();
+    r.skip(7);
+    const port = decodePort14(r);
+    exact(r, 0, 'port_status');
+    return { type: 'port_status', reason, port };
+  }
   exact(r, 8 + portLen(version), 'port_status');
   const reason = r.u8();
   r.skip(7);
@@ -905,6 +1078,19 @@ function decodePacketOut(r: Reader, version: number): PacketOut {
   let bufferId: number;
   let inPort: number;
   let actionsLen: number;
+  if (version >= OFP15_VERSION) {
+    if (r.left < 8) badLen('packet_out', 'shorter than ofp15_packet_out');
+    bufferId = r.u32();
+    actionsLen = r.u16();
+    r.skip(2);
+    const match = decodeOxmMatch(r);
+    const port = match.find((e) => e.field === 'in_port_oxm' && e.mask === null);
+    if (!port) throw new OfpError('OFPBRC_BAD_PORT', 'packet_out match without in_port');
+    const p = port.value;
+    inPort = portFromOf11(((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0, 'OFPBRC_BAD_PORT');
+    const actions = decodeActionList(r, actionsLen, version);
+    return { type: 'packet_out', bufferId, inPort, actions, data: r.rest(), match };
+  }
   if (version === OFP10_VERSION) {
     if (r.left < 8) badLen('packet_out', 'shorter than ofp10_packet_out');
     bufferId = r.u32();
@@ -1031,6 +1217,7 @@ function decodePortMod(r: Reader, version: number): PortMod {
     const advertise = r.u32();
     return { type: 'port_mod', portNo, hwAddr, config, mask, advertise };
   }
+  if (version >= OFP14_VERSION) return { type: 'port_mod', ...decodePortMod14(r) };
   exact(r, 32, 'port_mod');
   const portNo = portFromOf11(r.u32(), 'OFPBRC_BAD_PORT');
   r.skip(4);
@@ -1042,7 +1229,28 @@ function decodePortMod(r: Reader, version: number): PortMod {
   return { type: 'port_mod', portNo, hwAddr, config, mask, advertise };
 }
 
-function decodeAsync(r: Reader, type: AsyncConfig['type']): AsyncConfig {
+/** OFPACPT_* property types (1.4+): [slave, master] pairs of packet_in, port_status, flow_removed. */
+const ASYNC_PROPS = 6;
+
+function decodeAsync(r: Reader, type: AsyncConfig['type'], version = OFP13_VERSION): AsyncConfig {
+  if (version >= OFP14_VERSION && type !== 'nx_set_async_config') {
+    const masks: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
+    for (const p of readProps(r)) {
+      if (p.type >= 12) {
+        if (type === 'set_async') throw new OfpError('OFPBPC_BAD_TYPE', `async config property ${p.type}`);
+        continue;
+      }
+      if (p.body.left !== 4) throw new OfpError('OFPBPC_BAD_LEN', `async config property ${p.type}`);
+      const value = p.body.u32();
+      // Even types are the slave mask (index 1 in 1.3's layout), odd ones the master/equal mask.
+      if (p.type < ASYNC_PROPS) masks[p.type >> 1][(p.type & 1) ^ 1] = value;
+    }
+    return { type, packetInMask: masks[0], portStatusMask: masks[1], flowRemovedMask: masks[2] };
+  }
   exact(r, 24, type);
   return {
     type,
@@ -1140,6 +1348,11 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
     if (version === OFP10_VERSION)
       throw new OfpError('OFPBRC_BAD_STAT', `statistics type ${kind} in OpenFlow 1.0`);
   };
+  const v14Only = () => {
+    if (version < OFP14_VERSION)
+      throw new OfpError('OFPBRC_BAD_STAT', `statistics type ${kind} before OpenFlow 1.4`);
+  };
+  const v15 = version >= OFP15_VERSION;
   if (request) {
     switch (kind) {
       case OFPST_DESC:
@@ -1170,6 +1383,10 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
         return { type: 'group_stats_request', flags, groupId: r.u32() };
       case OFPST_GROUP_DESC:
         v13Only();
+        if (v15) {
+          exact(r, 8, 'group_desc_request');
+          return { type: 'group_desc_request', flags, groupId: r.u32() };
+        }
         return empty('group_desc_request');
       case OFPST_GROUP_FEATURES:
         v13Only();
@@ -1178,7 +1395,26 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
         v13Only();
         return { type: 'table_features_request', flags, tables: varEntries(r, decodeTableFeatures) };
       case OFPST_PORT_DESC:
+        if (v15) {
+          exact(r, 8, 'port_desc_request');
+          return { type: 'port_desc_request', flags, portNo: portFromOf11(r.u32(), 'OFPBRC_BAD_PORT') };
+        }
         return empty('port_desc_request');
+      case OFPST_METER:
+      case OFPST_METER_CONFIG:
+        v13Only();
+        exact(r, 8, 'meter request');
+        return {
+          type: kind === OFPST_METER ? 'meter_stats_request' : 'meter_config_request',
+          flags,
+          meterId: r.u32(),
+        };
+      case OFPST_METER_FEATURES:
+        v13Only();
+        return empty('meter_features_request');
+      case OFPST_QUEUE_DESC:
+        v14Only();
+        return decodeQueueDescRequest(r, flags);
     }
   } else {
     switch (kind) {
@@ -1186,9 +1422,23 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
         exact(r, 1056, 'desc_reply');
         return { type: 'desc_reply', flags, desc: decodeDesc(r) };
       case OFPST_FLOW:
-        return { type: 'flow_stats_reply', flags, flows: varEntries(r, (x) => decodeFlowStats(x, version)) };
-      case OFPST_AGGREGATE:
-        return decodeAggregateReply(r, 'aggregate_stats_reply', flags);
+        return {
+          type: 'flow_stats_reply',
+          flags,
+          flows: varEntries(r, (x) => (v15 ? decodeFlowStats15(x, version) : decodeFlowStats(x, version))),
+        };
+      case OFPST_AGGREGATE: {
+        if (!v15) return decodeAggregateReply(r, 'aggregate_stats_reply', flags);
+        const s = decodeOxs(r);
+        exact(r, 0, 'aggregate_stats_reply');
+        return {
+          type: 'aggregate_stats_reply',
+          flags,
+          packetCount: s.packetCount ?? 0xffffffffffffffffn,
+          byteCount: s.byteCount ?? 0xffffffffffffffffn,
+          flowCount: s.flowCount ?? 0xffffffff,
+        };
+      }
       case OFPST_TABLE:
         return {
           type: 'table_stats_reply',
@@ -1198,12 +1448,16 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
           ),
         };
       case OFPST_PORT:
+        if (version >= OFP14_VERSION)
+          return { type: 'port_stats_reply', flags, ports: varEntries(r, decodePortStats14) };
         return {
           type: 'port_stats_reply',
           flags,
           ports: entries(r, portStatsLen(version), 'port_stats_reply', (x) => decodePortStats(x, version)),
         };
       case OFPST_QUEUE:
+        if (version >= OFP14_VERSION)
+          return { type: 'queue_stats_reply', flags, queues: varEntries(r, decodeQueueStats14) };
         return {
           type: 'queue_stats_reply',
           flags,
@@ -1216,7 +1470,11 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
         return { type: 'group_stats_reply', flags, groups: varEntries(r, decodeGroupStats) };
       case OFPST_GROUP_DESC:
         v13Only();
-        return { type: 'group_desc_reply', flags, groups: varEntries(r, (x) => decodeGroupDesc(x, version)) };
+        return {
+          type: 'group_desc_reply',
+          flags,
+          groups: varEntries(r, (x) => (v15 ? decodeGroupDesc15(x, version) : decodeGroupDesc(x, version))),
+        };
       case OFPST_GROUP_FEATURES:
         v13Only();
         exact(r, 40, 'group_features_reply');
@@ -1225,7 +1483,20 @@ function decodeStats(r: Reader, version: number, request: boolean, kind: number,
         v13Only();
         return { type: 'table_features_reply', flags, tables: varEntries(r, decodeTableFeatures) };
       case OFPST_PORT_DESC:
+        if (version >= OFP14_VERSION) return { type: 'port_desc_reply', flags, ports: decodePorts14(r) };
         return { type: 'port_desc_reply', flags, ports: decodePorts(r, version) };
+      case OFPST_METER:
+        v13Only();
+        return { type: 'meter_stats_reply', flags, meters: varEntries(r, decodeMeterStats) };
+      case OFPST_METER_CONFIG:
+        v13Only();
+        return { type: 'meter_config_reply', flags, meters: varEntries(r, decodeMeterConfig) };
+      case OFPST_METER_FEATURES:
+        v13Only();
+        return { type: 'meter_features_reply', flags, features: decodeMeterFeatures(r) };
+      case OFPST_QUEUE_DESC:
+        v14Only();
+        return decodeQueueDescReply(r, flags);
     }
   }
   throw new OfpError('OFPBRC_BAD_STAT', `unsupported statistics type ${kind}`);
@@ -1246,6 +1517,9 @@ function decodeNxStats(r: Reader, version: number, request: boolean, subtype: nu
     case NXST_AGGREGATE:
       if (request) return decodeNxFlowStatsRequest(r, 'nx_aggregate_stats_request', flags);
       return decodeAggregateReply(r, 'nx_aggregate_stats_reply', flags);
+    case NXST_FLOW_MONITOR:
+      if (request) return { type: 'nx_flow_monitor_request', flags, monitors: decodeFlowMonitorRequests(r) };
+      return { type: 'nx_flow_monitor_reply', flags, updates: decodeFlowUpdates(r, version) };
   }
   throw new OfpError('OFPBRC_BAD_SUBTYPE', `unsupported Nicira statistics subtype ${subtype}`);
 }
@@ -1284,6 +1558,15 @@ function decodeNx(r: Reader, version: number, subtype: number): OfBody {
       return { type: 'nx_flow_age' };
     case NXT_SET_ASYNC_CONFIG:
       return decodeAsync(r, 'nx_set_async_config');
+    case NXT_FLOW_MONITOR_CANCEL:
+      exact(r, 4, 'nx_flow_monitor_cancel');
+      return { type: 'nx_flow_monitor_cancel', id: r.u32() };
+    case NXT_FLOW_MONITOR_PAUSED:
+    case NXT_FLOW_MONITOR_RESUMED:
+      exact(r, 0, 'nx_flow_monitor_paused');
+      return {
+        type: subtype === NXT_FLOW_MONITOR_PAUSED ? 'nx_flow_monitor_paused' : 'nx_flow_monitor_resumed',
+      };
     case NXT_SET_CONTROLLER_ID: {
       exact(r, 8, 'nx_set_controller_id');
       r.skip(6);
@@ -1311,6 +1594,10 @@ function decodeCommon(type: number, r: Reader, version: number): OfBody | null {
 function decodeBody10(type: number, r: Reader): OfBody {
   const v = OFP10_VERSION;
   switch (type) {
+    case OFPT10_QUEUE_GET_CONFIG_REQUEST:
+      return decodeQueueGetConfigRequest(r, v);
+    case OFPT10_QUEUE_GET_CONFIG_REPLY:
+      return decodeQueueGetConfigReply(r, v);
     case OFPT_FEATURES_REQUEST:
       exact(r, 0, 'features_request');
       return { type: 'features_request' };
@@ -1363,8 +1650,8 @@ function decodeBody10(type: number, r: Reader): OfBody {
   throw new OfpError('OFPBRC_BAD_TYPE', `unsupported OpenFlow 1.0 message type ${type}`);
 }
 
-function decodeBody13(type: number, r: Reader): OfBody {
-  const v = OFP13_VERSION;
+/** Decodes a message body of OpenFlow 1.3, 1.4 or 1.5 (`v`), the versions after 1.0 this codec speaks. */
+function decodeBody13(type: number, r: Reader, v = OFP13_VERSION, xid = 0): OfBody {
   switch (type) {
     case OFPT_FEATURES_REQUEST:
       exact(r, 0, 'features_request');
@@ -1389,6 +1676,7 @@ function decodeBody13(type: number, r: Reader): OfBody {
     case OFPT_FLOW_MOD:
       return decodeFlowMod(r, v);
     case OFPT11_GROUP_MOD: {
+      if (v >= OFP15_VERSION) return decodeGroupMod15(r, v);
       if (r.left < 8) badLen('group_mod', 'shorter than ofp11_group_mod');
       const command = r.u16();
       const groupType = r.u8();
@@ -1399,11 +1687,28 @@ function decodeBody13(type: number, r: Reader): OfBody {
     case OFPT11_PORT_MOD:
       return decodePortMod(r, v);
     case OFPT11_TABLE_MOD: {
-      exact(r, 8, 'table_mod');
+      if (v < OFP14_VERSION) exact(r, 8, 'table_mod');
+      else if (r.left < 8) badLen('table_mod', 'shorter than ofp14_table_mod');
       const tableId = r.u8();
       r.skip(3);
-      return { type: 'table_mod', tableId, config: r.u32() };
+      const config = r.u32();
+      if (v >= OFP14_VERSION) readProps(r); // eviction / vacancy properties: checked, not kept
+      return { type: 'table_mod', tableId, config };
     }
+    case OFPT13_METER_MOD:
+      return decodeMeterMod(r);
+    case OFPT11_QUEUE_GET_CONFIG_REQUEST:
+      if (v >= OFP14_VERSION) break;
+      return decodeQueueGetConfigRequest(r, v);
+    case OFPT11_QUEUE_GET_CONFIG_REPLY:
+      if (v >= OFP14_VERSION) break;
+      return decodeQueueGetConfigReply(r, v);
+    case OFPT14_BUNDLE_CONTROL:
+      if (v < OFP14_VERSION) break;
+      return decodeBundleControl(r);
+    case OFPT14_BUNDLE_ADD_MESSAGE:
+      if (v < OFP14_VERSION) break;
+      return decodeBundleAdd(r, v, xid);
     case OFPT11_BARRIER_REQUEST:
       exact(r, 0, 'barrier_request');
       return { type: 'barrier_request' };
@@ -1425,9 +1730,9 @@ function decodeBody13(type: number, r: Reader): OfBody {
       exact(r, 0, 'get_async_request');
       return { type: 'get_async_request' };
     case OFPT13_GET_ASYNC_REPLY:
-      return decodeAsync(r, 'get_async_reply');
+      return decodeAsync(r, 'get_async_reply', v);
     case OFPT13_SET_ASYNC:
-      return decodeAsync(r, 'set_async');
+      return decodeAsync(r, 'set_async', v);
     case OFPT11_MULTIPART_REQUEST:
     case OFPT11_MULTIPART_REPLY: {
       if (r.left < 8) badLen('multipart', 'shorter than ofp11_stats_msg');
@@ -1445,7 +1750,32 @@ function decodeBody13(type: number, r: Reader): OfBody {
       return decodeStats(r, v, request, kind, flags);
     }
   }
-  throw new OfpError('OFPBRC_BAD_TYPE', `unsupported OpenFlow 1.3 message type ${type}`);
+  throw new OfpError('OFPBRC_BAD_TYPE', `unsupported OpenFlow 1.${v - 1} message type ${type}`);
+}
+
+/** OpenFlow 1.5's group_mod: ofp15_group_mod, ofp15_buckets, then group properties (skipped). */
+function decodeGroupMod15(r: Reader, v: number): GroupMod {
+  if (r.left < 16) badLen('group_mod', 'shorter than ofp15_group_mod');
+  const command = r.u16();
+  const groupType = r.u8();
+  r.skip(1);
+  const groupId = r.u32();
+  const blen = r.u16();
+  r.skip(2);
+  const commandBucketId = r.u32();
+  if (blen > r.left) throw new OfpError('OFPGMFC_BAD_BUCKET', `bucket array length ${blen}`);
+  const buckets = decodeBuckets15(r, blen, v, groupType);
+  readProps(r);
+  return { type: 'group_mod', command, groupType, groupId, buckets, commandBucketId };
+}
+
+/** The ONF experimenter messages of OpenFlow 1.3 that Open vSwitch accepts (bundles). */
+function decodeOnf(r: Reader, version: number, subtype: number, xid: number): OfBody {
+  if (version === OFP13_VERSION) {
+    if (subtype === ONFT13_BUNDLE_CONTROL) return decodeBundleControl(r);
+    if (subtype === ONFT13_BUNDLE_ADD_MESSAGE) return decodeBundleAdd(r, version, xid);
+  }
+  throw new OfpError('OFPBRC_BAD_SUBTYPE', `unsupported ONF message subtype ${subtype}`);
 }
 
 /**
@@ -1463,18 +1793,33 @@ export function decodeMessage(msg: Uint8Array): OfMessage {
   const r = new Reader(msg, OFP_HEADER_LEN, msg.length);
   const common = decodeCommon(h.type, r, h.version);
   if (common) return { ...common, version: h.version, xid: h.xid };
-  if (h.version !== OFP10_VERSION && h.version !== OFP13_VERSION) {
+  if (!SUPPORTED_VERSIONS.includes(h.version)) {
     throw new OfpError('OFPBRC_BAD_VERSION', `OpenFlow version 0x${h.version.toString(16)} is not supported`);
   }
   let body: OfBody;
   if (h.type === OFPT_VENDOR) {
     if (r.left < 4) badLen('vendor', 'no vendor id');
     const vendor = r.u32();
+    if (vendor === ONF_VENDOR_ID && h.version !== OFP10_VERSION) {
+      if (r.left < 4) badLen('ONF message', 'no subtype');
+      body = decodeOnf(r, h.version, r.u32(), h.xid);
+      return { ...body, version: h.version, xid: h.xid };
+    }
     if (vendor !== NX_VENDOR_ID) throw new OfpError('OFPBRC_BAD_VENDOR', `vendor 0x${vendor.toString(16)}`);
     if (r.left < 4) badLen('Nicira message', 'no subtype');
     body = decodeNx(r, h.version, r.u32());
-  } else body = h.version === OFP10_VERSION ? decodeBody10(h.type, r) : decodeBody13(h.type, r);
-  return { ...body, version: h.version, xid: h.xid };
+  } else
+    body = h.version === OFP10_VERSION ? decodeBody10(h.type, r) : decodeBody13(h.type, r, h.version, h.xid);
+  return withHeader(body, h.version, h.xid);
+}
+
+/** `body` (freshly decoded, so nobody else holds it) with the header's version and xid added in place:
+ *  copying a flow_mod's fields into a new object cost more than decoding it. */
+function withHeader(body: OfBody, version: number, xid: number): OfMessage {
+  const m = body as OfBody & { version: number; xid: number };
+  m.version = version;
+  m.xid = xid;
+  return m;
 }
 
 /** Decodes a message, returning the OfpError instead of throwing it. */
@@ -1597,7 +1942,7 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
         body: (w) => w.bytes(m.data),
       };
   }
-  requireVersion(m, OFP10_VERSION, OFP13_VERSION);
+  requireVersion(m, ...SUPPORTED_VERSIONS);
   switch (m.type) {
     case 'features_request':
       return { type: OFPT_FEATURES_REQUEST, body: none };
@@ -1654,6 +1999,15 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
             encodeOf10Match(w, m.match);
             w.u64(m.cookie).u16(m.priority).u8(m.reason).u8(0).u32(m.durationSec).u32(m.durationNsec);
             w.u16(m.idleTimeout).zeros(2).u64(m.packetCount).u64(m.byteCount);
+          } else if (v >= OFP15_VERSION) {
+            w.u8(m.tableId).u8(m.reason).u16(m.priority).u16(m.idleTimeout).u16(m.hardTimeout).u64(m.cookie);
+            encodeOxmMatch(w, m.match, v);
+            encodeOxs(w, {
+              durationSec: m.durationSec,
+              durationNsec: m.durationNsec,
+              packetCount: m.packetCount,
+              byteCount: m.byteCount,
+            });
           } else {
             w.u64(m.cookie).u16(m.priority).u8(m.reason).u8(m.tableId).u32(m.durationSec).u32(m.durationNsec);
             w.u16(m.idleTimeout).u16(m.hardTimeout).u64(m.packetCount).u64(m.byteCount);
@@ -1674,13 +2028,22 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
         type: OFPT_PORT_STATUS,
         body: (w) => {
           w.u8(m.reason).zeros(7);
-          encodePort(w, m.port, v);
+          if (v >= OFP14_VERSION) encodePort14(w, m.port);
+          else encodePort(w, m.port, v);
         },
       };
     case 'packet_out':
       return {
         type: OFPT_PACKET_OUT,
         body: (w) => {
+          if (v >= OFP15_VERSION) {
+            const at15 = w.len + 4;
+            w.u32(m.bufferId).u16(0).zeros(2);
+            encodeOxmMatch(w, m.match ?? [inPortEntry(m.inPort)], v);
+            w.set16(at15, encodeActionList(w, m.actions, v));
+            w.bytes(m.data);
+            return;
+          }
           const at = v === OFP10_VERSION ? w.len + 6 : w.len + 8;
           if (v === OFP10_VERSION) w.u32(m.bufferId).u16(m.inPort).u16(0);
           else w.u32(m.bufferId).u32(portToOf11(m.inPort)).u16(0).zeros(6);
@@ -1734,6 +2097,10 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       return {
         type: t10or13(v, OFPT10_PORT_MOD, OFPT11_PORT_MOD),
         body: (w) => {
+          if (v >= OFP14_VERSION) {
+            encodePortMod14(w, m);
+            return;
+          }
           const mac = m.hwAddr.split(':').map((x) => Number.parseInt(x, 16) & 0xff);
           if (v === OFP10_VERSION) w.u16(m.portNo);
           else w.u32(portToOf11(m.portNo)).zeros(4);
@@ -1743,16 +2110,22 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
         },
       };
     case 'group_mod':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return {
         type: OFPT11_GROUP_MOD,
         body: (w) => {
           w.u16(m.command).u8(m.groupType).u8(0).u32(m.groupId);
-          encodeBuckets(w, m.buckets, v);
+          if (v >= OFP15_VERSION) {
+            const at = w.len;
+            w.u16(0)
+              .zeros(2)
+              .u32(m.commandBucketId ?? 0xffffffff);
+            w.set16(at, encodeBuckets15(w, m.buckets, v, m.groupType));
+          } else encodeBuckets(w, m.buckets, v);
         },
       };
     case 'table_mod':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return { type: OFPT11_TABLE_MOD, body: (w) => w.u8(m.tableId).zeros(3).u32(m.config) };
     case 'barrier_request':
       return { type: t10or13(v, OFPT10_BARRIER_REQUEST, OFPT11_BARRIER_REQUEST), body: none };
@@ -1760,22 +2133,28 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       return { type: t10or13(v, OFPT10_BARRIER_REPLY, OFPT11_BARRIER_REPLY), body: none };
     case 'role_request':
     case 'role_reply':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return {
         type: m.type === 'role_request' ? OFPT12_ROLE_REQUEST : OFPT12_ROLE_REPLY,
         body: (w) => w.u32(m.role).zeros(4).u64(m.generationId),
       };
     case 'get_async_request':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return { type: OFPT13_GET_ASYNC_REQUEST, body: none };
     case 'get_async_reply':
     case 'set_async':
     case 'nx_set_async_config': {
       const body = (w: Writer) => {
+        if (v >= OFP14_VERSION && m.type !== 'nx_set_async_config') {
+          // OFPACPT_*: slave (even) then master (odd) masks of packet_in, port_status, flow_removed.
+          const masks = [m.packetInMask, m.portStatusMask, m.flowRemovedMask];
+          for (let t = 0; t < ASYNC_PROPS; t++) writeProp(w, t, (x) => x.u32(masks[t >> 1][(t & 1) ^ 1]));
+          return;
+        }
         for (const x of [...m.packetInMask, ...m.portStatusMask, ...m.flowRemovedMask]) w.u32(x);
       };
       if (m.type === 'nx_set_async_config') return nx(NXT_SET_ASYNC_CONFIG, body);
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return { type: m.type === 'set_async' ? OFPT13_SET_ASYNC : OFPT13_GET_ASYNC_REPLY, body };
     }
     case 'nx_role_request':
@@ -1792,17 +2171,33 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       return nx(NXT_FLOW_MOD_TABLE_ID, (w) => w.u8(m.enable ? 1 : 0).zeros(7));
     case 'nx_flow_age':
       return nx(NXT_FLOW_AGE, none);
+    case 'nx_flow_monitor_request':
+      return nxStats(true, NXST_FLOW_MONITOR, m.flags, (w) => encodeFlowMonitorRequests(w, m.monitors));
+    case 'nx_flow_monitor_reply':
+      return nxStats(false, NXST_FLOW_MONITOR, m.flags, (w) => encodeFlowUpdates(w, m.updates, v));
+    case 'nx_flow_monitor_cancel':
+      return nx(NXT_FLOW_MONITOR_CANCEL, (w) => w.u32(m.id));
+    case 'nx_flow_monitor_paused':
+    case 'nx_flow_monitor_resumed':
+      return nx(
+        m.type === 'nx_flow_monitor_paused' ? NXT_FLOW_MONITOR_PAUSED : NXT_FLOW_MONITOR_RESUMED,
+        none,
+      );
     case 'desc_request':
       return stats(true, OFPST_DESC, m.flags, none);
     case 'table_stats_request':
       return stats(true, OFPST_TABLE, m.flags, none);
     case 'port_desc_request':
-      return stats(true, OFPST_PORT_DESC, m.flags, none);
+      return stats(true, OFPST_PORT_DESC, m.flags, (w) => {
+        if (v >= OFP15_VERSION) w.u32(portToOf11(m.portNo ?? OFPP_NONE)).zeros(4);
+      });
     case 'group_desc_request':
-      requireVersion(m, OFP13_VERSION);
-      return stats(true, OFPST_GROUP_DESC, m.flags, none);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
+      return stats(true, OFPST_GROUP_DESC, m.flags, (w) => {
+        if (v >= OFP15_VERSION) w.u32(m.groupId ?? OFPG_ALL).zeros(4);
+      });
     case 'group_features_request':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return stats(true, OFPST_GROUP_FEATURES, m.flags, none);
     case 'flow_stats_request':
     case 'aggregate_stats_request':
@@ -1821,7 +2216,10 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       return stats(false, OFPST_DESC, m.flags, (w) => encodeDesc(w, m.desc));
     case 'flow_stats_reply':
       return stats(false, OFPST_FLOW, m.flags, (w) => {
-        for (const f of m.flows) encodeFlowStats(w, f, v);
+        for (const f of m.flows) {
+          if (v >= OFP15_VERSION) encodeFlowStats15(w, f, v);
+          else encodeFlowStats(w, f, v);
+        }
       });
     case 'nx_flow_stats_reply':
       return nxStats(false, NXST_FLOW, m.flags, (w) => {
@@ -1829,7 +2227,11 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       });
     case 'aggregate_stats_reply':
     case 'nx_aggregate_stats_reply': {
-      const body = (w: Writer) => w.u64(m.packetCount).u64(m.byteCount).u32(m.flowCount).zeros(4);
+      const body = (w: Writer) => {
+        if (v >= OFP15_VERSION && m.type === 'aggregate_stats_reply')
+          encodeOxs(w, { packetCount: m.packetCount, byteCount: m.byteCount, flowCount: m.flowCount });
+        else w.u64(m.packetCount).u64(m.byteCount).u32(m.flowCount).zeros(4);
+      };
       if (m.type === 'nx_aggregate_stats_reply') return nxStats(false, NXST_AGGREGATE, m.flags, body);
       return stats(false, OFPST_AGGREGATE, m.flags, body);
     }
@@ -1844,7 +2246,10 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       });
     case 'port_stats_reply':
       return stats(false, OFPST_PORT, m.flags, (w) => {
-        for (const p of m.ports) encodePortStats(w, p, v);
+        for (const p of m.ports) {
+          if (v >= OFP14_VERSION) encodePortStats14(w, p);
+          else encodePortStats(w, p, v);
+        }
       });
     case 'queue_stats_request':
       return stats(true, OFPST_QUEUE, m.flags, (w) => {
@@ -1854,41 +2259,159 @@ function plan(m: OfMessage): { type: number; body: (w: Writer) => void } {
       });
     case 'queue_stats_reply':
       return stats(false, OFPST_QUEUE, m.flags, (w) => {
-        for (const q of m.queues) encodeQueueStats(w, q, v);
+        for (const q of m.queues) {
+          if (v >= OFP14_VERSION) encodeQueueStats14(w, q);
+          else encodeQueueStats(w, q, v);
+        }
       });
     case 'port_desc_reply':
       return stats(false, OFPST_PORT_DESC, m.flags, (w) => {
-        for (const p of m.ports) encodePort(w, p, v);
+        for (const p of m.ports) {
+          if (v >= OFP14_VERSION) encodePort14(w, p);
+          else encodePort(w, p, v);
+        }
       });
     case 'group_stats_request':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return stats(true, OFPST_GROUP, m.flags, (w) => w.u32(m.groupId).zeros(4));
     case 'group_stats_reply':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return stats(false, OFPST_GROUP, m.flags, (w) => {
         for (const g of m.groups) encodeGroupStats(w, g);
       });
     case 'group_desc_reply':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return stats(false, OFPST_GROUP_DESC, m.flags, (w) => {
-        for (const g of m.groups) encodeGroupDesc(w, g, v);
+        for (const g of m.groups) {
+          if (v >= OFP15_VERSION) encodeGroupDesc15(w, g, v);
+          else encodeGroupDesc(w, g, v);
+        }
       });
     case 'group_features_reply':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return stats(false, OFPST_GROUP_FEATURES, m.flags, (w) => encodeGroupFeatures(w, m.features));
     case 'table_features_request':
     case 'table_features_reply':
-      requireVersion(m, OFP13_VERSION);
+      requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
       return stats(m.type === 'table_features_request', OFPST_TABLE_FEATURES, m.flags, (w) => {
         for (const t of m.tables) encodeTableFeatures(w, t);
       });
+    default:
+      return planExt(m, stats);
   }
+}
+
+type StatsPlanner = (
+  request: boolean,
+  kind: number,
+  flags: number,
+  body: (w: Writer) => void,
+) => { type: number; body: (w: Writer) => void };
+
+/** OFPG_ALL. */
+const OFPG_ALL = 0xfffffffc;
+
+/** The OXM in_port entry OpenFlow 1.5 puts in a packet_out's match. */
+export function inPortEntry(port: number): MatchEntry {
+  const p = portToOf11(port);
+  return {
+    field: 'in_port_oxm',
+    value: Uint8Array.of(p >>> 24, (p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff),
+    mask: null,
+  };
+}
+
+/** Plans for the messages of messages-ext.ts: meters, queue configuration, bundles. */
+function planExt(m: OfMessage, stats: StatsPlanner): { type: number; body: (w: Writer) => void } {
+  const v = m.version;
+  const from13 = () => requireVersion(m, OFP13_VERSION, OFP14_VERSION, OFP15_VERSION);
+  switch (m.type) {
+    case 'meter_mod':
+      from13();
+      return { type: OFPT13_METER_MOD, body: (w) => encodeMeterMod(w, m) };
+    case 'meter_stats_request':
+    case 'meter_config_request':
+      from13();
+      return stats(true, m.type === 'meter_stats_request' ? OFPST_METER : OFPST_METER_CONFIG, m.flags, (w) =>
+        w.u32(m.meterId).zeros(4),
+      );
+    case 'meter_features_request':
+      from13();
+      return stats(true, OFPST_METER_FEATURES, m.flags, () => undefined);
+    case 'meter_stats_reply':
+      from13();
+      return stats(false, OFPST_METER, m.flags, (w) => {
+        for (const s of m.meters) encodeMeterStats(w, s);
+      });
+    case 'meter_config_reply':
+      from13();
+      return stats(false, OFPST_METER_CONFIG, m.flags, (w) => {
+        for (const c of m.meters) encodeMeterConfig(w, c);
+      });
+    case 'meter_features_reply':
+      from13();
+      return stats(false, OFPST_METER_FEATURES, m.flags, (w) => encodeMeterFeatures(w, m.features));
+    case 'queue_get_config_request':
+    case 'queue_get_config_reply': {
+      requireVersion(m, OFP10_VERSION, OFP13_VERSION);
+      const request = m.type === 'queue_get_config_request';
+      const type =
+        v === OFP10_VERSION
+          ? request
+            ? OFPT10_QUEUE_GET_CONFIG_REQUEST
+            : OFPT10_QUEUE_GET_CONFIG_REPLY
+          : request
+            ? OFPT11_QUEUE_GET_CONFIG_REQUEST
+            : OFPT11_QUEUE_GET_CONFIG_REPLY;
+      if (!('queues' in m)) {
+        const req: QueueGetConfigRequest = m;
+        return { type, body: (w) => encodeQueueGetConfigRequest(w, req, v) };
+      }
+      const rep: QueueGetConfigReply = m;
+      return { type, body: (w) => encodeQueueGetConfigReply(w, rep, v) };
+    }
+    case 'queue_desc_request':
+      requireVersion(m, OFP14_VERSION, OFP15_VERSION);
+      return stats(true, OFPST_QUEUE_DESC, m.flags ?? 0, (w) => encodeQueueGetConfigRequest(w, m, v));
+    case 'queue_desc_reply':
+      requireVersion(m, OFP14_VERSION, OFP15_VERSION);
+      return stats(false, OFPST_QUEUE_DESC, m.flags ?? 0, (w) => encodeQueueGetConfigReply(w, m, v));
+    case 'bundle_control':
+    case 'bundle_add': {
+      from13();
+      const body = (w: Writer) => {
+        if (m.type === 'bundle_control') encodeBundleControl(w, m);
+        else encodeBundleAdd(w, m);
+      };
+      if (v >= OFP14_VERSION) {
+        return {
+          type: m.type === 'bundle_control' ? OFPT14_BUNDLE_CONTROL : OFPT14_BUNDLE_ADD_MESSAGE,
+          body,
+        };
+      }
+      const subtype = m.type === 'bundle_control' ? ONFT13_BUNDLE_CONTROL : ONFT13_BUNDLE_ADD_MESSAGE;
+      return {
+        type: OFPT_VENDOR,
+        body: (w) => {
+          w.u32(ONF_VENDOR_ID).u32(subtype);
+          body(w);
+        },
+      };
+    }
+  }
+  throw new OfpError('OFPBRC_BAD_TYPE', `${m.type} cannot be encoded`);
 }
 
 /** Encodes a message; throws OfpError if it cannot be expressed in its version or exceeds 65535 bytes. */
 export function encodeMessage(m: OfMessage): Uint8Array {
   const p = plan(m);
   return buildMessage(m.version, p.type, m.xid, p.body);
+}
+
+/** encodeMessage() into `w` (reset first): the bytes are w.view() until `w` is used again. */
+export function encodeMessageIn(w: Writer, m: OfMessage): Uint8Array {
+  const p = plan(m);
+  return buildMessageIn(w, m.version, p.type, m.xid, p.body).view();
 }
 
 // ---------------------------------------------------------------------------------------------------------

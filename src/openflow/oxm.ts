@@ -9,7 +9,7 @@
 // standard OXM one (class 0x8000, since some OpenFlow version) and experimenter OXMs (class 0xffff plus a
 // 32-bit experimenter id). The encoder picks the header Open vSwitch picks for a version: version 0 is the
 // NXM format (Nicira flow mods and stats), 1.2+ the OXM format of that version.
-import { OFP10_VERSION, type Reader, roundUp8, type Writer } from './wire.js';
+import { ByteSlab, OFP10_VERSION, type Reader, roundUp8, type Writer } from './wire.js';
 import { NX_VENDOR_ID, OfpError, type OfpErrorName, ONF_VENDOR_ID } from './wire-errors.js';
 
 /** How a field's value is written in ovs-ofctl's syntax. */
@@ -492,6 +492,9 @@ function describeHeader(h: TlvHeader): string {
  * OFPBMC_BAD_WILDCARDS (value bits outside the mask), OFPBMC_BAD_MASK, OFPBMC_BAD_VALUE, and in strict
  * mode OFPBMC_DUP_FIELD and OFPBMC_BAD_PREREQ.
  */
+/** Where decoded values and masks are copied to. */
+const tlvBytes = new ByteSlab();
+
 export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}): DecodedTlvs {
   const sub = r.sub(len, 'OFPBMC_BAD_LEN', 'nx_match');
   const entries: MatchEntry[] = [];
@@ -520,9 +523,9 @@ export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}):
     // As nx_pull_entry: the payload is taken and a mask checked against the value before an unknown
     // field is reported.
     const width = h.hasMask ? Math.floor(h.payloadLen / 2) : h.payloadLen;
-    const payload = sub.bytes(h.payloadLen);
-    const value = payload.slice(0, width);
-    const mask = h.hasMask ? payload.slice(width, 2 * width) : null;
+    const payload = sub.view(h.payloadLen);
+    const value = tlvBytes.copy(payload, 0, width);
+    const mask = h.hasMask ? tlvBytes.copy(payload, width, 2 * width) : null;
     if (mask) {
       for (let i = 0; i < width; i++) {
         if (value[i] & ~mask[i]) {

@@ -17,7 +17,7 @@ import type {
   TableStats,
 } from './messages-stats.js';
 import { formatPort } from './port-text.js';
-import { OFP10_VERSION } from './wire.js';
+import { OFP10_VERSION, OFP15_VERSION } from './wire.js';
 
 /** Port names to print (ovs-ofctl --names), number → name. */
 export type PortNameMap = ReadonlyMap<number, string>;
@@ -165,7 +165,9 @@ const CAPABILITIES = nameTable({
 function capabilitiesFromWire(caps: number, version: number): number {
   const common = caps & (1 | 2 | 4 | 32 | 64);
   if (version === OFP10_VERSION) return common | (caps & 128) | (caps & 8);
-  return common | (caps & 256) | (caps & 8 ? 16 : 0);
+  // OpenFlow 1.4 added BUNDLES and FLOW_MONITORING (bits 9 and 10).
+  const of14 = version >= OFP15_VERSION - 1 ? caps & (512 | 1024) : 0;
+  return common | (caps & 256) | (caps & 8 ? 16 : 0) | of14;
 }
 
 // OpenFlow 1.0's action bitmap, in the order ovs-ofctl lists it (Open vSwitch's ofpact order).
@@ -296,6 +298,57 @@ export function portStatsText(p: PortStats, version: number, names?: PortNameMap
   if (version !== OFP10_VERSION && p.durationSec !== 0xffffffff) {
     s += `           duration=${durationText(p.durationSec, p.durationNsec)}s\n`;
   }
+  return s + portStatsExtText(p);
+}
+
+// The RFC 2819 counters of OpenFlow 1.4 port statistics, [index, label], rx then tx, in OVS's order.
+const RFC2819_RX: readonly [number, string][] = [
+  [0, '1_to_64_packets'],
+  [1, '65_to_127_packets'],
+  [2, '128_to_255_packets'],
+  [3, '256_to_511_packets'],
+  [4, '512_to_1023_packets'],
+  [5, '1024_to_1522_packets'],
+  [6, '1523_to_max_packets'],
+  [15, 'broadcast_packets'],
+  [17, 'undersized_errors'],
+  [18, 'oversize_errors'],
+  [19, 'rx_fragmented_errors'],
+  [20, 'rx_jabber_errors'],
+];
+const RFC2819_TX: readonly [number, string][] = [
+  [7, '1_to_64_packets'],
+  [8, '65_to_127_packets'],
+  [9, '128_to_255_packets'],
+  [10, '256_to_511_packets'],
+  [11, '512_to_1023_packets'],
+  [12, '1024_to_1522_packets'],
+  [13, '1523_to_max_packets'],
+  [14, 'multicast_packets'],
+  [16, 'broadcast_packets'],
+];
+
+/** The extended counters of OpenFlow 1.4+ port statistics (rfc2819 lines, "CUSTOM Statistics"). */
+function portStatsExtText(p: PortStats): string {
+  let s = '';
+  const ext = (list: readonly [number, string][]) =>
+    list
+      .filter(([i]) => (p.rfc2819?.[i] ?? U64_MAX) !== U64_MAX)
+      .map(([i, label]) => `${label}=${p.rfc2819?.[i]}, `)
+      .join('');
+  const rx = ext(RFC2819_RX);
+  if (rx) s += `           rx rfc2819 ${rx}\n`;
+  const tx = ext(RFC2819_TX);
+  if (tx) s += `           tx rfc2819 ${tx}\n`;
+  if (p.custom && p.custom.length > 0) {
+    s += '           CUSTOM Statistics';
+    p.custom.forEach((c, i) => {
+      if (!c.name) return;
+      s += i % 3 === 0 ? '\n                      ' : ' ';
+      s += `${c.name}=${c.value},`;
+    });
+    s += '\n';
+  }
   return s;
 }
 
@@ -355,9 +408,10 @@ export function flowStatsText(f: FlowStatsEntry, version: number, o: FlowPrintOp
   if (f.hardTimeout) s += `hard_timeout=${f.hardTimeout}, `;
   for (const [bit, name] of FLAG_NAMES) if (f.flags & bit) s += `${name} `;
   if (f.importance) s += `importance=${f.importance}, `;
-  // Only Nicira replies carry ages, as age + 1 (0 for unknown).
-  const idleAge = o.nx && f.idleAge ? f.idleAge - 1 : -1;
-  const hardAge = o.nx && f.hardAge ? f.hardAge - 1 : -1;
+  // Only Nicira replies carry ages (and OpenFlow 1.5 the idle age), as age + 1 (0 for unknown).
+  const ages = o.nx || version >= OFP15_VERSION;
+  const idleAge = ages && f.idleAge ? f.idleAge - 1 : -1;
+  const hardAge = ages && f.hardAge ? f.hardAge - 1 : -1;
   if (o.stats && idleAge >= 0) s += `idle_age=${idleAge}, `;
   if (o.stats && hardAge >= 0 && hardAge !== f.durationSec) s += `hard_age=${hardAge}, `;
   const match = matchFromWire(f.match, { strict: false });
@@ -372,7 +426,8 @@ const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'];
 
 function bucketText(b: Bucket, type: number, version: number): string {
   let s = 'bucket=';
-  if (type === 1 && b.weight !== 1) s += `weight:${b.weight},`;
+  if (version >= OFP15_VERSION) s += `bucket_id:${b.bucketId ?? 0},`;
+  if (b.weight !== (type === 1 ? 1 : 0)) s += `weight:${b.weight},`;
   if (b.watchPort !== 0xffff) s += `watch_port:${formatPort(b.watchPort)},`;
   if (b.watchGroup !== 0xffffffff) s += `watch_group:${b.watchGroup},`;
   const actions = actionsFromWire(b.actions, version);

@@ -126,6 +126,14 @@ export class Reader {
     return out;
   }
 
+  /** The next `n` bytes in place (not copied): for a look before copying what is kept. */
+  view(n: number): Uint8Array {
+    this.need(n);
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
   /** The rest of the range, copied. */
   rest(): Uint8Array {
     return this.bytes(this.left);
@@ -267,6 +275,16 @@ export class Writer {
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+
+  /** The bytes written, in place: valid until the next write or reset(). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** Forgets what was written, keeping the room. */
+  reset(): void {
+    this.len = 0;
+  }
 }
 
 /** Bytes rounded up to a multiple of 8. */
@@ -281,15 +299,52 @@ export function buildMessage(
   xid: number,
   body: (w: Writer) => void,
 ): Uint8Array {
-  const w = new Writer();
+  return buildMessageIn(new Writer(), version, type, xid, body).finish();
+}
+
+/** buildMessage() in `w` (reset first): its bytes are w.view(), for callers that copy them at once. */
+export function buildMessageIn(
+  w: Writer,
+  version: number,
+  type: number,
+  xid: number,
+  body: (w: Writer) => void,
+): Writer {
+  w.reset();
   w.u8(version).u8(type).u16(0).u32(xid);
   body(w);
   if (w.len > OFP_MAX_MSG_LEN) {
     throw new OfpError('OFPBRC_BAD_LEN', `message of ${w.len} bytes exceeds the OpenFlow maximum of 65535`);
   }
   w.set16(2, w.len);
-  return w.finish();
+  return w;
 }
+
+/**
+ * Copies of small byte strings carved from shared 64 KiB slabs: decoding a flow mod keeps a few values
+ * and masks of a few bytes each, and a buffer of their own each cost more than the rest of the decoding.
+ * A slab is freed once every copy in it is garbage.
+ */
+export class ByteSlab {
+  private slab = new Uint8Array(BYTE_SLAB);
+  private used = 0;
+
+  /** A copy of `src[from, to)`. */
+  copy(src: Uint8Array, from: number, to: number): Uint8Array {
+    const n = to - from;
+    if (n > BYTE_SLAB / 8) return src.slice(from, to);
+    if (this.used + n > BYTE_SLAB) {
+      this.slab = new Uint8Array(BYTE_SLAB);
+      this.used = 0;
+    }
+    const out = this.slab.subarray(this.used, this.used + n);
+    out.set(src.subarray(from, to));
+    this.used += n;
+    return out;
+  }
+}
+
+const BYTE_SLAB = 64 * 1024;
 
 /** Why a byte stream could not be split into OpenFlow messages. */
 export class OfpFramingError extends Error {

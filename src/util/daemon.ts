@@ -50,16 +50,26 @@ export function isDetachedChild(): boolean {
   return process.env[READY_FD_ENV] !== undefined;
 }
 
+/** Settings a background process starts with: Node/V8 options (unless the command line gives them
+ *  already) and environment variables (unless the environment has them already). */
+export interface ProcessTuning {
+  readonly nodeArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Starts this same command in the background (without `--detach`) and resolves once it reports that it
  * is ready (exit status 0) or failed (its error is printed, status 1).
  */
-export function detach(argv: readonly string[]): Promise<number> {
-  const args = [...process.execArgv, process.argv[1], ...argv.filter((a) => a !== '--detach')];
+export function detach(argv: readonly string[], tuning: ProcessTuning = {}): Promise<number> {
+  const nodeArgs = (tuning.nodeArgs ?? []).filter(
+    (a) => !process.execArgv.some((x) => x.split('=')[0] === a.split('=')[0]),
+  );
+  const args = [...process.execArgv, ...nodeArgs, process.argv[1], ...argv.filter((a) => a !== '--detach')];
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    env: { ...process.env, [READY_FD_ENV]: '3' },
+    env: { ...(tuning.env ?? {}), ...process.env, [READY_FD_ENV]: '3' },
   });
   return new Promise((resolve) => {
     let text = '';

@@ -234,7 +234,9 @@ function memoryShow(ctx: CommandContext): string {
     for (const row of ctx.replica.rows(table).values()) cells += row.data.size;
   }
   const ports = ctx.sw.allIfaces().filter((i) => i.error === null).length;
-  const parts = [`idl-cells-Open_vSwitch:${cells}`, `ports:${ports}`, `rules:${ctx.sw.bridges().length}`];
+  let rules = 0;
+  for (const b of ctx.sw.bridges()) rules += ctx.sw.ofproto.ruleCount?.(b.name) ?? 1;
+  const parts = [`idl-cells-Open_vSwitch:${cells}`, `ports:${ports}`, `rules:${rules}`];
   const flows = ctx.sw.datapath.stats().flows;
   if (flows > 0) parts.push(`udpif keys:${flows}`);
   return `${parts.join(' ')}\n`;

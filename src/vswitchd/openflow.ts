@@ -1,6 +1,6 @@
 // vswitchd's OpenFlow side (OVS bridge.c bridge_configure_remotes and refresh_controller_status): after
 // each reconfiguration pass, every bridge of the switch gets its management socket
-// punix:$RUNDIR/BRIDGE.mgmt and the controllers of its Bridge.controller rows in the connection manager
+// punix:$RUNDIR/BRIDGE.mgmt (and punix:$RUNDIR/BRIDGE.snoop for ovs-ofctl snoop) and the controllers of its Bridge.controller rows in the connection manager
 // (src/ofproto/connmgr.ts); bridges that went away lose theirs. The Controller rows' is_connected, role
 // and status are written back with the other status columns.
 import { join } from 'node:path';
@@ -72,6 +72,7 @@ export class OpenFlowService {
         const controllers = row === undefined ? [] : controllerRows(replica, row).map(controllerConfig);
         await this.manager.setBridge(name, {
           mgmtPath: this.mgmtPath(name),
+          snoopPath: join(this.opts.rundir, `${name}.snoop`),
           controllers: controllers.filter((c) => c.target !== ''),
           failMode: row?.string('fail_mode') ?? null,
           versions: row === undefined ? undefined : bridgeVersions(row),
@@ -120,7 +121,7 @@ export class OpenFlowService {
 }
 
 /**
- * The versions Bridge.protocols allows, among those tsovs speaks (1.0 and 1.3); an empty column (or one
+ * The versions Bridge.protocols allows, among those tsovs speaks (1.0, 1.3, 1.4, 1.5); an empty column (or one
  * naming none of them) means the default, as in Open vSwitch.
  */
 function bridgeVersions(row: ReplicaRow): number | undefined {

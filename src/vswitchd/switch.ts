@@ -50,6 +50,8 @@ export interface OfprotoApi extends UpcallHandler {
   dpPortOf?: Ofproto['dpPortOf'];
   portsOf?: Ofproto['portsOf'];
   bridgeNames?: Ofproto['bridgeNames'];
+  /** Rules in the bridge's OpenFlow tables (memory/show). */
+  ruleCount?(bridge: string): number;
 }
 
 /** One interface as the switch has it. */

@@ -18,7 +18,7 @@ import { SELECTION } from './config.js';
 import { Coverage } from './coverage.js';
 import { type DummyLevel, datapathTypes, ifaceTypes, type NetdevOpener, netdevOpener } from './netdevs.js';
 import { OpenFlowService, openFlowSwitchOf } from './openflow.js';
-import { portInfoSource } from './port-info.js';
+import { portAdminControl, portInfoSource } from './port-info.js';
 import { Reconciler, type ReconcilerHooks } from './reconciler.js';
 import { type OfprotoApi, SwitchState } from './switch.js';
 import { type ModuleLog, Vlog } from './vlog.js';
@@ -141,6 +141,8 @@ export class Vswitchd {
         hooks: openflow === null ? undefined : openflowHooks(openflow, replica, sw),
       });
       const r = reconciler;
+      if (ofproto instanceof Ofproto)
+        ofproto.setPortAdminControl(portAdminControl(sw, (n) => r.linkChanged(n)));
       if (options.linkMonitor ?? nativeAvailable()) {
         // A port's carrier or admin state reaches the spanning tree at once, not at the next tick.
         links = new LinkMonitor((e) => r.linkChanged(e.name));

@@ -1,12 +1,16 @@
 // A real Open vSwitch 3.1 switch for comparing `tsovs ofctl` with `ovs-ofctl`: ovsdb-server and
 // ovs-vswitchd (with the dummy netdev class enabled) in a private run directory, one bridge with
-// datapath_type=netdev whose name is unique per run (its LOCAL port is a TAP device in this namespace) and
-// two dummy ports with fixed OpenFlow numbers. Cleanup kills both daemons by pid file,
-// waits until they are gone and removes the directory, whether or not start() got through.
+// datapath_type=netdev whose name is unique per run and two dummy ports with fixed OpenFlow numbers. The
+// switch (either kind) runs in a network namespace of its own (test/helpers/private-netns.ts): Open
+// vSwitch's userspace datapath creates the TAP device `ovs-netdev` and the bridge's LOCAL TAP there, so two
+// switches from test files running at once do not collide; the sockets are files, reachable from here.
+// Cleanup kills both daemons by pid file, waits until they are gone, deletes the namespace and removes
+// the directory, whether or not start() got through.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OVS_SCHEMA, type RunResult, runCommand, tempDir, tsovsArgv, waitFor } from './daemons.js';
+import { addPrivateNetns, deletePrivateNetns, inNetns } from './private-netns.js';
 
 /** Runs `cmd ARGS` with `stdin` as its input (none: empty), killed after `timeoutMs`. */
 export function runWithInput(
@@ -66,6 +70,8 @@ export class OfctlSwitch {
     .padStart(2, '0')}`;
   readonly ports = [`${this.bridge}a`, `${this.bridge}b`];
   private started = false;
+  /** The switch's own network namespace, once made. */
+  private netns: string | null = null;
 
   get env(): NodeJS.ProcessEnv {
     return { OVS_RUNDIR: this.dir, OVS_DBDIR: this.dir, OVS_LOGDIR: this.dir, TSOVS_RUNDIR: this.dir };
@@ -101,17 +107,20 @@ export class OfctlSwitch {
       '--detach',
     ]);
     await this.vsctl('--no-wait', 'init');
+    this.netns = await addPrivateNetns('tsovs-ofsw');
     const [program, ...pre] = this.kind === 'ovs' ? ['ovs-vswitchd'] : [...tsovsArgv(), 'vswitchd'];
-    await this.ok(program, [
-      ...pre,
-      `unix:${this.db}`,
-      '--enable-dummy',
-      `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
-      `--unixctl=${join(d, 'ovs-vswitchd.ctl')}`,
-      `--log-file=${join(d, 'ovs-vswitchd.log')}`,
-      '--no-chdir',
-      '--detach',
-    ]);
+    await this.ok(
+      ...inNetns(this.netns, program, [
+        ...pre,
+        `unix:${this.db}`,
+        '--enable-dummy',
+        `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
+        `--unixctl=${join(d, 'ovs-vswitchd.ctl')}`,
+        `--log-file=${join(d, 'ovs-vswitchd.log')}`,
+        '--no-chdir',
+        '--detach',
+      ]),
+    );
     const [a, b] = this.ports;
     await this.vsctl(
       ...['add-br', this.bridge, '--', 'set', 'bridge', this.bridge, 'datapath_type=netdev'],
@@ -162,12 +171,13 @@ export class OfctlSwitch {
     }
   }
 
-  /** Stops both daemons and removes the run directory and the bridge's TAP device; never throws. */
+  /** Stops both daemons, deletes the switch's namespace (and so its devices) and the run directory; never throws. */
   async cleanup(): Promise<void> {
     if (this.started) {
       await this.kill('ovs-vswitchd').catch(() => undefined);
       await this.kill('ovsdb-server').catch(() => undefined);
-      await runCommand('ip', ['link', 'del', this.bridge], {}, 5000).catch(() => undefined);
+      await deletePrivateNetns(this.netns);
+      this.netns = null;
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@ const SKIP = skipUnlessBinaries(...OFCTL_SWITCH_BINARIES) || notRoot;
  */
 function normalize(text: string): string {
   return text
-    .replace(/duration=[0-9.]+s/g, 'duration=?s')
+    .replace(/duration[=:][0-9.]+s/g, 'duration=?s')
     .replace(/(pkts|bytes|n_packets|n_bytes|lookup|matched|packet_count|byte_count)=\d+/g, '$1=?')
     .replace(/idle_age=\d+, /g, 'idle_age=?, ')
     .replace(/hard_age=\d+, /g, '');
@@ -37,10 +37,11 @@ function errorLines(stderr: string): string {
 }
 
 /**
- * tsovs ofctl's default offers every version it speaks and uses the highest both ends share: what
- * ovs-ofctl does with `-O OpenFlow10,OpenFlow13` (ovs-ofctl's own default is OpenFlow 1.0 only). The
- * DEFAULT marker is dropped from our command line and becomes that -O on theirs.
+ * tsovs ofctl's default offers every version it speaks (1.0, 1.3, 1.4, 1.5) and uses the highest both ends
+ * share: what ovs-ofctl does with `-O OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15` (ovs-ofctl's own default
+ * is OpenFlow 1.0 only). The DEFAULT marker is dropped from our command line and becomes that -O on theirs.
  */
+const ALL_VERSIONS = 'OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15';
 const DEFAULT = '<default versions>';
 
 const VERSIONS: readonly [string, string[]][] = [
@@ -68,7 +69,7 @@ for (const kind of ['ovs', 'tsovs'] as const)
 
     const ovs = (args: readonly string[], stdin = '') =>
       sw.ofctl(
-        args.flatMap((a) => (a === DEFAULT ? ['-O', 'OpenFlow10,OpenFlow13'] : [a])),
+        args.flatMap((a) => (a === DEFAULT ? ['-O', ALL_VERSIONS] : [a])),
         stdin,
       );
     const ours = (args: readonly string[], stdin = ''): Promise<RunResult> => {
@@ -319,15 +320,10 @@ for (const kind of ['ovs', 'tsovs'] as const)
       const [cmd, ...pre] = tsovsArgv();
       const env = { TSOVS_RUNDIR: sw.dir };
       const ok = await runWithInput(cmd, [...pre, 'ofctl', 'dump-desc', sw.bridge], '', env);
-      // Our default offers 1.0 and 1.3 and uses the highest: ovs-ofctl's -O OpenFlow10,OpenFlow13.
-      const theirs = await runWithInput(
-        'ovs-ofctl',
-        ['-O', 'OpenFlow10,OpenFlow13', 'dump-desc', sw.bridge],
-        '',
-        {
-          OVS_RUNDIR: sw.dir,
-        },
-      );
+      // Our default offers every version we speak and uses the highest: ovs-ofctl's -O with all of them.
+      const theirs = await runWithInput('ovs-ofctl', ['-O', ALL_VERSIONS, 'dump-desc', sw.bridge], '', {
+        OVS_RUNDIR: sw.dir,
+      });
       assert.equal(ok.status, 0, ok.stderr);
       assert.equal(ok.stdout, theirs.stdout);
       const bad = await runWithInput(cmd, [...pre, 'ofctl', 'show', 'nosuchbr'], '', env);
@@ -335,6 +331,110 @@ for (const kind of ['ovs', 'tsovs'] as const)
       assert.equal(bad.status, 1);
       assert.equal(errorLines(bad.stderr), errorLines(badTheirs.stderr));
       assert.equal(errorLines(bad.stderr), 'ovs-ofctl: nosuchbr is not a bridge or a socket');
+    });
+
+    // OpenFlow 1.4/1.5, bundles, meters and queue configuration: a compact set (each run of tsovs ofctl
+    // costs a process start), every output still compared with what ovs-ofctl prints.
+    describe('OpenFlow 1.4 and 1.5', () => {
+      for (const v of ['OpenFlow14', 'OpenFlow15']) {
+        const O = ['-O', v];
+        test(`${v}: show, dump-ports, dump-flows, dump-aggregate, a flow with importance`, async () => {
+          await reset();
+          for (const args of [
+            ['show', 'SWITCH'],
+            ['dump-ports', 'SWITCH', '2'],
+            ['--names', 'dump-flows', 'SWITCH', 'in_port=1'],
+            ['dump-aggregate', 'SWITCH'],
+          ]) {
+            await same([...O, ...args]);
+          }
+          await sameEffect([
+            ...O,
+            'add-flow',
+            'SWITCH',
+            'importance=9,priority=100,in_port=2,actions=output:1',
+          ]);
+        });
+      }
+      test('OpenFlow14: mod-port (port_mod with properties), port descriptions', async () => {
+        await same(['-O', 'OpenFlow14', 'mod-port', 'SWITCH', '2', 'no-flood']);
+        await same(['-O', 'OpenFlow14', 'dump-ports-desc', 'SWITCH']);
+        await ovs(['-O', 'OpenFlow14', 'mod-port', 'SWITCH', '2', 'flood']);
+      });
+      test('OpenFlow15: packet-out with a match, groups with bucket ids', async () => {
+        const O = ['-O', 'OpenFlow15'];
+        await same([...O, 'packet-out', 'SWITCH', '1', 'output:2', ARP]);
+        const G1 = 'group_id=1,type=select,bucket=weight:5,actions=output:1,bucket=output:2';
+        await ovs([...O, 'del-groups', 'SWITCH']);
+        const theirs = await ovs([...O, 'add-group', 'SWITCH', G1]);
+        const afterTheirs = (await ovs([...O, 'dump-groups', 'SWITCH'])).stdout;
+        await ovs([...O, 'del-groups', 'SWITCH']);
+        const mine = await ours([...O, 'add-group', 'SWITCH', G1]);
+        assert.equal(mine.status, theirs.status, `add-group: status (ours said ${mine.stderr})`);
+        await same([...O, 'dump-groups', 'SWITCH']);
+        assert.equal((await ovs([...O, 'dump-groups', 'SWITCH'])).stdout, afterTheirs);
+        await ovs([...O, 'del-groups', 'SWITCH']);
+      });
+    });
+
+    describe('--bundle', () => {
+      for (const [label, O] of [
+        ['default', [DEFAULT]],
+        ['OpenFlow13 (the ONF extension)', ['-O', 'OpenFlow13']],
+      ] as const) {
+        test(`${label}: add-flows as one bundle; one whose last flow fails changes nothing`, async () => {
+          const good = join(sw.dir, 'bundle-good.txt');
+          writeFileSync(good, 'priority=5,in_port=1,actions=output:2\ntable=3,priority=6,actions=drop\n');
+          await sameEffect([...O, '--bundle', 'add-flows', 'SWITCH', good]);
+          const bad = join(sw.dir, 'bundle-bad.txt');
+          writeFileSync(
+            bad,
+            'priority=50,in_port=1,actions=drop\ndelete table=2\npriority=6,actions=group:5\n',
+          );
+          await sameEffect([...O, '--bundle', 'add-flows', 'SWITCH', bad]);
+        });
+      }
+      test('-O OpenFlow10 --bundle replace-flows (bundles imply OpenFlow 1.4)', async () => {
+        const file = join(sw.dir, 'bundle-replace.txt');
+        writeFileSync(file, 'priority=0,actions=NORMAL\npriority=8,in_port=2,actions=output:1\n');
+        await sameEffect(['-O', 'OpenFlow10', '--bundle', 'replace-flows', 'SWITCH', file]);
+      });
+    });
+
+    describe('meters and queue-get-config', () => {
+      const M1 = 'meter=1,kbps,burst,stats,bands=type=drop,rate=1000,burst_size=100';
+      const M2 = 'meter=2,pktps,bands=type=drop,rate=10,type=drop,rate=20';
+      const meters = async () => (await ovs(['-O', 'OpenFlow13', 'dump-meters', 'SWITCH'])).stdout;
+      test('add-meter, its refusals, dump-meters, meter-stats, meter-features, del-meters', async () => {
+        await ovs(['-O', 'OpenFlow13', 'del-meters', 'SWITCH']);
+        const theirs = await ovs([DEFAULT, 'add-meter', 'SWITCH', M1]);
+        const afterTheirs = await meters();
+        await ovs(['-O', 'OpenFlow13', 'del-meters', 'SWITCH']);
+        const mine = await ours([DEFAULT, 'add-meter', 'SWITCH', M1]);
+        assert.equal(mine.status, theirs.status, `add-meter: status (ours said ${mine.stderr})`);
+        assert.equal(await meters(), afterTheirs);
+        await ovs(['-O', 'OpenFlow13', 'add-meter', 'SWITCH', M2]);
+        for (const args of [
+          ['add-meter', 'SWITCH', M1],
+          ['mod-meter', 'SWITCH', 'meter=9,kbps,bands=type=drop,rate=7'],
+          ['add-meter', 'SWITCH', 'meter=3,kbps,bands=type=dscp_remark,rate=100,prec_level=1'],
+          ['add-meter', 'SWITCH', 'meter=0,kbps,bands=type=drop,rate=5'],
+          ['dump-meters', 'SWITCH'],
+          ['meter-stats', 'SWITCH', 'meter=2'],
+          ['meter-features', 'SWITCH'],
+        ]) {
+          await same([DEFAULT, ...args]);
+        }
+        assert.equal((await same(['-O', 'OpenFlow10', 'dump-meters', 'SWITCH'])).status, 1);
+        assert.equal((await ours(['-O', 'OpenFlow13', 'del-meters', 'SWITCH'])).status, 0);
+        assert.equal(await meters(), (await ovs(['-O', 'OpenFlow13', 'dump-meters', 'SWITCH'])).stdout);
+        assert.doesNotMatch(await meters(), /meter=/);
+      });
+      test('queue-get-config: every port in 1.0, LOCAL in 1.3, one port in 1.5', async () => {
+        await same(['-O', 'OpenFlow10', 'queue-get-config', 'SWITCH']);
+        await same(['-O', 'OpenFlow13', 'queue-get-config', 'SWITCH', 'LOCAL']);
+        await same([DEFAULT, 'queue-get-config', 'SWITCH', '1']);
+      });
     });
 
     describe('diff-flows and replace-flows', () => {

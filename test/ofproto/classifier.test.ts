@@ -34,9 +34,14 @@ interface Rule extends ClsRule {
   readonly priority: number;
   readonly match: FlowMatch;
   readonly name: string;
+  clsNext: ClsRule | null;
+  clsSeq: number;
 }
 
 type Fields = Record<number, readonly [number, number]>;
+
+/** The classifier's own fields of a rule in no classifier. */
+const UNLINKED = { clsNext: null, clsSeq: -1 } as const;
 
 function match(fields: Fields): FlowMatch {
   const value = new Uint32Array(FLOW_WORDS);
@@ -94,7 +99,7 @@ function randomRule(r: () => number, priorities: number, name: string): Rule {
       fields.push([f.word, mask[f.word]]);
     }
   }
-  return { priority: Math.floor(r() * priorities), match: new FlowMatch(value, mask), name };
+  return { priority: Math.floor(r() * priorities), match: new FlowMatch(value, mask), name, ...UNLINKED };
 }
 
 function randomFlow(r: () => number): Uint32Array {
@@ -263,6 +268,7 @@ describe('Classifier semantics', () => {
     name,
     priority,
     match: match(fields),
+    ...UNLINKED,
   });
 
   test('the highest priority wins, across and within subtables (same match, other priority)', () => {
@@ -362,13 +368,15 @@ describe('Classifier semantics', () => {
       [0, 0, 0xfffffffe, 0],
       'the nw_dst trie shows no rule on the path past bit 30: that alone explains the miss',
     );
+    // A rule is in one classifier at a time: the second one gets copies.
     const noTries = new Classifier<Rule>(FLOW_WORDS, []);
-    noTries.insert(web);
-    noTries.insert(any);
+    const any2 = { ...any, ...UNLINKED };
+    noTries.insert({ ...web, ...UNLINKED });
+    noTries.insert(any2);
     wc = new Uint32Array(FLOW_WORDS);
     assert.equal(
       noTries.lookup(flowOf({ [K_IN_PORT]: 1, [K_DL_TYPE]: IP, [K_NW_DST]: 0x0a000002 }), wc),
-      any,
+      any2,
     );
     assert.deepEqual([wc[K_IN_PORT], wc[K_DL_TYPE], wc[K_NW_DST], wc[K_TP]], [ALL, 0xffff, ALL, 0]);
 
@@ -518,18 +526,25 @@ describe('Classifier at scale', () => {
         name: `h${i}`,
         priority: 100,
         match: match({ [K_DL_TYPE]: [IP, 0xffff], [K_NW_DST]: [host(i), ALL] }),
+        ...UNLINKED,
       };
       exact.push(r);
       assert.equal(cls.insert(r), null);
     }
-    const blockPort = { name: 'block', priority: 200, match: match({ [K_IN_PORT]: [66, ALL] }) };
-    const net16 = {
+    const blockPort: Rule = {
+      name: 'block',
+      priority: 200,
+      match: match({ [K_IN_PORT]: [66, ALL] }),
+      ...UNLINKED,
+    };
+    const net16: Rule = {
       name: 'net16',
       priority: 50,
       match: match({ [K_DL_TYPE]: [IP, 0xffff], [K_NW_DST]: [0x0a010000, 0xffff0000] }),
+      ...UNLINKED,
     };
-    const ip = { name: 'ip', priority: 10, match: match({ [K_DL_TYPE]: [IP, 0xffff] }) };
-    const any = { name: 'any', priority: 0, match: match({}) };
+    const ip: Rule = { name: 'ip', priority: 10, match: match({ [K_DL_TYPE]: [IP, 0xffff] }), ...UNLINKED };
+    const any: Rule = { name: 'any', priority: 0, match: match({}), ...UNLINKED };
     for (const r of [blockPort, net16, ip, any]) cls.insert(r);
     assert.equal(cls.count, N + 4);
     assert.equal(cls.subtableCount, 5);

@@ -1,7 +1,8 @@
 // The connection manager side by side with the real ovs-vswitchd 3.1 (dummy datapath, private run
 // directory, no root): the same requests — malformed ones, requests a switch must refuse, configuration
 // and role requests, statistics whose content does not depend on the flow table — get the same answers
-// from both, and a packet-out to CONTROLLER comes back as the same packet-in bytes in every format.
+// from both, and a packet-out to CONTROLLER comes back as the same packet-in bytes in every format. As root,
+// ovs-vswitchd runs in a network namespace of its own (test/helpers/private-netns.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { connectOpenFlow, type Outgoing } from '../../src/openflow/conn.js';
 import { encodeMessage, type FlowMod, type OfMessage } from '../../src/openflow/messages.js';
 import { buildMessage, hex, versionBitmap } from '../../src/openflow/wire.js';
 import { OVS_SCHEMA, runCommand, tempDir, waitFor } from '../helpers/daemons.js';
+import { addPrivateNetnsIfRoot, deletePrivateNetnsSync, inNetns } from '../helpers/private-netns.js';
 import { FakeSwitch } from './connmgr-fake.js';
 
 const NEEDED = ['ovs-ofctl', 'ovs-vswitchd', 'ovsdb-server', 'ovsdb-tool', 'ovs-vsctl'];
@@ -26,6 +28,7 @@ const UDP_FRAME =
 /** ovsdb-server + ovs-vswitchd (dummy datapath) with bridge br0 and dummy ports p1, p2, in `dir`. */
 class DummyOvs {
   constructor(readonly dir: string) {}
+  private netns: string | null = null;
 
   private async ok(cmd: string, args: string[]): Promise<void> {
     const env = { OVS_RUNDIR: this.dir, OVS_DBDIR: this.dir, OVS_LOGDIR: this.dir };
@@ -47,15 +50,18 @@ class DummyOvs {
       '--detach',
     ]);
     await this.ok('ovs-vsctl', [`--db=unix:${db}`, '--no-wait', 'init']);
-    await this.ok('ovs-vswitchd', [
-      `unix:${db}`,
-      '--enable-dummy=override',
-      `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
-      `--unixctl=${join(d, 'ovs-vswitchd.ctl')}`,
-      `--log-file=${join(d, 'ovs-vswitchd.log')}`,
-      '--no-chdir',
-      '--detach',
-    ]);
+    this.netns = await addPrivateNetnsIfRoot('tsovs-cmo');
+    await this.ok(
+      ...inNetns(this.netns, 'ovs-vswitchd', [
+        `unix:${db}`,
+        '--enable-dummy=override',
+        `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
+        `--unixctl=${join(d, 'ovs-vswitchd.ctl')}`,
+        `--log-file=${join(d, 'ovs-vswitchd.log')}`,
+        '--no-chdir',
+        '--detach',
+      ]),
+    );
     await this.ok('ovs-vsctl', [
       `--db=unix:${db}`,
       '--timeout=20',
@@ -66,7 +72,7 @@ class DummyOvs {
     await waitFor(() => existsSync(join(d, 'br0.mgmt')), 10000, 'br0.mgmt');
   }
 
-  /** Kills both daemons (synchronously, so that it also works from an exit handler). */
+  /** Kills both daemons and deletes the namespace (synchronously, so that it also works from an exit handler). */
   kill(): void {
     for (const name of ['ovs-vswitchd', 'ovsdb-server']) {
       try {
@@ -76,6 +82,8 @@ class DummyOvs {
         // Not running.
       }
     }
+    deletePrivateNetnsSync(this.netns);
+    this.netns = null;
   }
 }
 

@@ -791,7 +791,8 @@ describe('ConnectionManager connecting to controllers', () => {
       role: 'other',
       status: { state: 'ACTIVE', sec_since_connect: '0' },
     });
-    assert.equal(conn.version, 4);
+    // Both ends speak 1.0, 1.3, 1.4 and 1.5: the highest, 1.5, is used.
+    assert.equal(conn.version, 6);
     // A primary controller's miss_send_len is 128 from the start: packet-ins come without asking.
     const got = collect(conn);
     s.sw.emitPacketIn({ bridge: 'br1', frame: Buffer.from(UDP_FRAME, 'hex'), reason: 'action' });

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatActions } from '../../src/datapath/actions.js';
 import { OfBridge } from '../../src/ofproto/bridge.js';
-import { FlowMatch, FlowTable, Pipeline, Rule, type RuleSpec } from '../../src/ofproto/flow-table.js';
+import {
+  FlowMatch,
+  FlowTable,
+  Pipeline,
+  Rule,
+  type RuleSpec,
+  sameActions,
+  shareActions,
+} from '../../src/ofproto/flow-table.js';
 import { translateKey, type XlateEnv } from '../../src/ofproto/xlate.js';
 import type { OfpAction } from '../../src/openflow/action-text.js';
 import { fieldByName, type MatchField } from '../../src/openflow/fields.js';
@@ -184,5 +192,89 @@ describe('translating other rules', () => {
       formatActions(sent.actions),
       'set(tunnel(tun_id=0x7,dst=10.10.10.9,ttl=64,flags(df|key))),12,13',
     );
+  });
+});
+
+describe('rule storage', () => {
+  test("a rule's numbers live in a table row while it is in a table and go with it when it leaves", () => {
+    const p = new Pipeline();
+    const r = new Rule(
+      { priority: 9, match: match({ [K_IN_PORT]: [2, 0xffff_ffff] }), actions: [out(1)] },
+      500,
+    );
+    r.cookie = 0x1_0000_0002n;
+    r.flags = 1;
+    p.add(7, r);
+    r.count(3, 300, 800);
+    r.importance = 40;
+    assert.deepEqual(
+      [r.tableId, r.cookie, r.flags, r.importance, r.packets, r.bytes, r.used, r.created],
+      [7, 0x1_0000_0002n, 1, 40, 3, 300, 800, 500],
+    );
+    assert.ok(p.remove(r));
+    assert.deepEqual([r.tableId, r.cookie, r.packets, r.bytes, r.used], [7, 0x1_0000_0002n, 3, 300, 800]);
+    // Another rule takes the freed row: the removed one keeps its own numbers.
+    const other = new Rule({ priority: 1, match: FlowMatch.catchAll(), actions: [] }, 900);
+    p.add(0, other);
+    assert.deepEqual([other.packets, other.cookie, other.created], [0, 0n, 900]);
+    assert.equal(r.packets, 3);
+    // Back in a table, it carries them in.
+    p.add(2, r);
+    assert.deepEqual([r.tableId, r.packets, r.cookie], [2, 3, 0x1_0000_0002n]);
+  });
+
+  test('a replaced rule leaves with its numbers; timeouts are tracked per table', () => {
+    const t = new FlowTable();
+    const m = match({ [K_DL_TYPE]: [0x0800, 0xffff] });
+    const a = new Rule({ priority: 5, match: m, actions: [NORMAL], idleTimeout: 10 }, 0);
+    t.add(a);
+    assert.ok(t.hasTimeouts);
+    a.count(1, 60, 1);
+    const b = new Rule({ priority: 5, match: m, actions: [] }, 2);
+    assert.equal(t.add(b), a);
+    assert.equal(t.hasTimeouts, false, 'the rule with a timeout left');
+    assert.deepEqual([a.packets, a.bytes, a.idleTimeout], [1, 60, 10]);
+    assert.equal(t.add(b), null, 'adding a rule already present changes nothing');
+    assert.equal(t.size, 1);
+  });
+
+  test('rules with equal actions share one list', () => {
+    const x = shareActions([{ type: 'output', port: 7, maxLen: 0 }]);
+    const y = shareActions([{ type: 'output', port: 7, maxLen: 0 }]);
+    const z = shareActions([{ type: 'output', port: 8, maxLen: 0 }]);
+    assert.equal(x, y);
+    assert.notEqual(x, z);
+    assert.ok(
+      sameActions(
+        [{ type: 'note', data: Uint8Array.of(1, 2) }],
+        [{ type: 'note', data: Uint8Array.of(1, 2) }],
+      ),
+    );
+    assert.ok(
+      !sameActions(
+        [{ type: 'note', data: Uint8Array.of(1, 2) }],
+        [{ type: 'note', data: Uint8Array.of(1, 3) }],
+      ),
+    );
+  });
+
+  test('a match keeps only its masked words, more than four of them too', () => {
+    const value = new Uint32Array(KEY_WORDS);
+    const mask = new Uint32Array(KEY_WORDS);
+    for (const w of [0, 3, 5, 8, 13, 21]) {
+      value[w] = 0xdead_0000 + w;
+      mask[w] = 0xffff_00ff;
+    }
+    const m = new FlowMatch(value, mask);
+    const v = m.value;
+    for (let w = 0; w < KEY_WORDS; w++) assert.equal(v[w], (value[w] & mask[w]) >>> 0, `word ${w}`);
+    assert.ok(m.equals(new FlowMatch(value, mask)));
+    assert.ok(m.matches(value));
+    const flow = Uint32Array.from(value);
+    flow[21] ^= 0x100;
+    assert.ok(m.matches(flow), 'a bit outside the mask');
+    flow[21] ^= 0x101;
+    assert.ok(!m.matches(flow), 'a bit inside the mask');
+    assert.equal(new FlowMatch(value, mask).mask, m.mask, 'equal masks are one shared array');
   });
 });

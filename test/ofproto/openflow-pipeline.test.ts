@@ -136,6 +136,25 @@ describe('flow_mod', () => {
     assert.equal(dump(ofp).length, 1);
     assert.equal(removed.length, 1, 'no send_flow_rem on the hard-timeout rule');
   });
+
+  test('a removed rule reports the counters, cookie and table it had (flow_removed), memory/show counts rules', () => {
+    const { ofp, removed, clock } = setup();
+    mod(ofp, 'table=3,priority=5,ip,cookie=0xfedcba9876543210,idle_timeout=1,send_flow_rem,actions=drop');
+    mod(ofp, 'table=3,priority=6,arp,actions=drop');
+    assert.equal(ofp.ruleCount('br0'), 3);
+    const ip = ofp.pipelineOf('br0').table(3).rules()[1];
+    ip.count(4, 400, clock.now);
+    clock.now += 1500;
+    ofp.run(clock.now);
+    assert.equal(removed.length, 1);
+    const r = removed[0].rule;
+    assert.deepEqual(
+      [r.tableId, r.cookie, r.packets, r.bytes, r.idleTimeout],
+      [3, 0xfedcba9876543210n, 4, 400, 1],
+    );
+    assert.equal(ofp.ruleCount('br0'), 2);
+    assert.equal(ofp.ruleCount('nosuch'), 0);
+  });
 });
 
 describe('translating OpenFlow actions', () => {

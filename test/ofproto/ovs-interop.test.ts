@@ -1,6 +1,7 @@
 // NORMAL and fdb/show side by side with a real ovs-vswitchd (3.1, dummy datapath and ports, no kernel
 // devices): the same topology in both, the same frames injected (netdev-dummy/receive) and translated,
-// and the datapath actions and fdb/show text compared. Skips when Open vSwitch is not installed.
+// and the datapath actions and fdb/show text compared. Skips when Open vSwitch is not installed. As root,
+// ovs-vswitchd runs in a network namespace of its own (test/helpers/private-netns.ts).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { formatActions } from '../../src/datapath/actions.js';
 import { OFPP_LOCAL, type PortSettings } from '../../src/ofproto/ofproto.js';
 import { runCommand, tempDir, waitFor } from '../helpers/daemons.js';
 import { skipUnlessBinaries } from '../helpers/ovs.js';
+import { addPrivateNetnsIfRoot, deletePrivateNetns, inNetns } from '../helpers/private-netns.js';
 import { bridgeSettings, makeKey, makeOfproto, portSettings, type TestVlan } from './helpers.js';
 
 const BINS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-appctl'];
@@ -76,6 +78,7 @@ describe('NORMAL against a real ovs-vswitchd', { skip: skipUnlessBinaries(...BIN
   const dir = tempDir('tsovs-ofproto-ovs-');
   const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir };
   const dpPorts = new Map<string, number>();
+  let netns: string | null = null;
 
   async function ovs(cmd: string, ...args: string[]): Promise<string> {
     const r = await runCommand(cmd, args, env, 20_000);
@@ -93,12 +96,13 @@ describe('NORMAL against a real ovs-vswitchd', { skip: skipUnlessBinaries(...BIN
       `--remote=punix:${join(dir, 'db.sock')}`,
       ...daemonArgs('db'),
     );
-    await ovs(
-      'ovs-vswitchd',
+    netns = await addPrivateNetnsIfRoot('tsovs-ovsi');
+    const [cmd, args] = inNetns(netns, 'ovs-vswitchd', [
       `unix:${join(dir, 'db.sock')}`,
       '--enable-dummy=override',
       ...daemonArgs('vsd'),
-    );
+    ]);
+    await ovs(cmd, ...args);
     for (const br of ['br0', 'br1'])
       await vsctl('add-br', br, '--', 'set', 'bridge', br, 'datapath_type=netdev');
     for (const [name, br, ofport, cols, ours] of PORTS) {
@@ -143,6 +147,7 @@ describe('NORMAL against a real ovs-vswitchd', { skip: skipUnlessBinaries(...BIN
         if (alive(pid)) process.kill(pid, 'SIGKILL');
       }
     }
+    await deletePrivateNetns(netns);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,8 @@
 // one bridge with `ovs-ofctl -O OpenFlow15 add-flows` and read back with `dump-flows --no-stats`, and
 // every line must be flowText of our parse of that flow. OpenFlow 1.5 is the version whose flow stats
 // carry everything flowText prints (flags, importance); flows sharing a table, priority and match replace
-// each other, so only the first of each such group is added.
+// each other, so only the first of each such group is added. As root, ovs-vswitchd runs in a network
+// namespace of its own (test/helpers/private-netns.ts).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { flowText, type ParsedFlow, parseFlow } from '../../src/openflow/flow-te
 import { matchText } from '../../src/openflow/match-text.js';
 import { runCommand, tempDir, waitFor } from '../helpers/daemons.js';
 import { skipUnlessBinaries } from '../helpers/ovs.js';
+import { addPrivateNetnsIfRoot, deletePrivateNetns, inNetns } from '../helpers/private-netns.js';
 import { GOOD } from './flow-text-cases.js';
 
 const BINS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl'];
@@ -76,6 +78,7 @@ describe('flowText against ovs-ofctl dump-flows', { skip: skipUnlessBinaries(...
   const env = { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir };
   const cases = dumpCases();
   let dumped: string[] = [];
+  let netns: string | null = null;
 
   async function ovs(cmd: string, ...args: string[]): Promise<string> {
     const r = await runCommand(cmd, args, env, 30_000);
@@ -100,12 +103,13 @@ describe('flowText against ovs-ofctl dump-flows', { skip: skipUnlessBinaries(...
       `--remote=punix:${join(dir, 'db.sock')}`,
       ...daemonArgs('db'),
     );
-    await ovs(
-      'ovs-vswitchd',
+    netns = await addPrivateNetnsIfRoot('tsovs-ftd');
+    const [cmd, args] = inNetns(netns, 'ovs-vswitchd', [
       `unix:${join(dir, 'db.sock')}`,
       '--enable-dummy=override',
       ...daemonArgs('vsd'),
-    );
+    ]);
+    await ovs(cmd, ...args);
     await ovs(
       'ovs-vsctl',
       `--db=unix:${join(dir, 'db.sock')}`,
@@ -142,6 +146,7 @@ describe('flowText against ovs-ofctl dump-flows', { skip: skipUnlessBinaries(...
         if (alive(pid)) process.kill(pid, 'SIGKILL');
       }
     }
+    await deletePrivateNetns(netns);
     rmSync(dir, { recursive: true, force: true });
   });
 

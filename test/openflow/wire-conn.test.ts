@@ -83,9 +83,9 @@ describe('OfConnection', () => {
   before(() => sw.start());
   after(() => sw.stop());
 
-  it('negotiates the highest common version (1.3 when both offer 1.0 and 1.3)', async () => {
+  it('negotiates the highest common version (1.5 when both offer 1.0, 1.3, 1.4 and 1.5)', async () => {
     const c = await connectOpenFlow(`unix:${sw.path}`);
-    assert.equal(c.version, 4);
+    assert.equal(c.version, 6);
     assert.equal(c.peerVersions, DEFAULT_VERSIONS);
     c.close();
     const c10 = await connectOpenFlow(`unix:${sw.path}`, { versions: versionBitmap([1, 2, 3]) });

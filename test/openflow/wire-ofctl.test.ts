@@ -2,7 +2,8 @@
 // directory, no root or namespaces needed) and ovs-ofctl talking through a recording proxy. Every message
 // either side sends must decode (no unknown type) and encode back to the same bytes. Then our own client
 // collects the switch's asynchronous messages (packet-in, flow-removed, port-status), and malformed
-// requests get the same OpenFlow error from ovs-vswitchd as our decoder names.
+// requests get the same OpenFlow error from ovs-vswitchd as our decoder names. As root, ovs-vswitchd runs in
+// a network namespace of its own (test/helpers/private-netns.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { OFPP_CONTROLLER } from '../../src/openflow/messages-actions.js';
 import { buildMessage, hex, OfpFramer, unhex } from '../../src/openflow/wire.js';
 import { OfpError } from '../../src/openflow/wire-errors.js';
 import { OVS_SCHEMA, runCommand, tempDir, waitFor } from '../helpers/daemons.js';
+import { addPrivateNetnsIfRoot, deletePrivateNetnsSync, inNetns } from '../helpers/private-netns.js';
 
 const NEEDED = ['ovs-ofctl', 'ovs-vswitchd', 'ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ovs-appctl'];
 const missing = NEEDED.filter(
@@ -33,6 +35,7 @@ const SKIP = missing.length > 0 ? `needs Open vSwitch (${missing.join(', ')} mis
 /** ovsdb-server + ovs-vswitchd with one dummy bridge br0 (ports p1, p2), all in a temp directory. */
 class DummyOvs {
   readonly dir = tempDir('ofwire-ovs-');
+  private netns: string | null = null;
   get db(): string {
     return join(this.dir, 'db.sock');
   }
@@ -67,15 +70,18 @@ class DummyOvs {
       '--detach',
     ]);
     await this.vsctl('--no-wait', 'init');
-    await this.ok('ovs-vswitchd', [
-      `unix:${this.db}`,
-      '--enable-dummy=override',
-      `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
-      `--unixctl=${this.ctl}`,
-      `--log-file=${join(d, 'ovs-vswitchd.log')}`,
-      '--no-chdir',
-      '--detach',
-    ]);
+    this.netns = await addPrivateNetnsIfRoot('tsovs-wof');
+    await this.ok(
+      ...inNetns(this.netns, 'ovs-vswitchd', [
+        `unix:${this.db}`,
+        '--enable-dummy=override',
+        `--pidfile=${join(d, 'ovs-vswitchd.pid')}`,
+        `--unixctl=${this.ctl}`,
+        `--log-file=${join(d, 'ovs-vswitchd.log')}`,
+        '--no-chdir',
+        '--detach',
+      ]),
+    );
     await this.vsctl(
       'add-br',
       'br0',
@@ -129,6 +135,8 @@ class DummyOvs {
   killNow(): void {
     this.kill('ovs-vswitchd');
     this.kill('ovsdb-server');
+    deletePrivateNetnsSync(this.netns);
+    this.netns = null;
     rmSync(this.dir, { recursive: true, force: true });
     // Again once they have exited, in case they wrote a last file.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
@@ -138,6 +146,8 @@ class DummyOvs {
   async cleanup(): Promise<void> {
     this.kill('ovs-vswitchd');
     this.kill('ovsdb-server');
+    deletePrivateNetnsSync(this.netns);
+    this.netns = null;
     await new Promise((r) => setTimeout(r, 200));
     rmSync(this.dir, { recursive: true, force: true });
   }

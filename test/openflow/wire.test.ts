@@ -466,8 +466,8 @@ describe('fuzz: the decoder throws only OfpError', () => {
       const len = 8 + Math.floor(rand() * 120);
       const b = new Uint8Array(len);
       for (let j = 0; j < len; j++) b[j] = Math.floor(rand() * 256);
-      b[0] = [1, 4, 4, 1, 2, 6][Math.floor(rand() * 6)];
-      b[1] = Math.floor(rand() * 30);
+      b[0] = [1, 4, 4, 1, 2, 5, 6, 6][Math.floor(rand() * 8)];
+      b[1] = Math.floor(rand() * 36);
       b[2] = len >> 8;
       b[3] = len & 0xff;
       check(b);
@@ -871,7 +871,9 @@ describe('every message type round-trips through encode and decode', () => {
       }
     };
     assert.equal(enc({ type: 'group_desc_request', flags: 0, version: 1, xid: 1 }), 'OFPBRC_BAD_VERSION');
-    assert.equal(enc({ type: 'features_request', version: 5, xid: 1 }), 'OFPBRC_BAD_VERSION');
+    // 1.4 and 1.5 are spoken now; 1.1 and 1.2 are not.
+    assert.equal(enc({ type: 'features_request', version: 5, xid: 1 }), 'ok');
+    assert.equal(enc({ type: 'features_request', version: 3, xid: 1 }), 'OFPBRC_BAD_VERSION');
     assert.equal(
       enc({
         type: 'flow_mod',
