@@ -24,6 +24,10 @@ import {
   K_NW_SRC,
   K_TCP_FLAGS,
   K_TP,
+  K_TUN_DST,
+  K_TUN_ID_HI,
+  K_TUN_ID_LO,
+  K_TUN_SRC,
   K_VLAN0,
   K_VLAN1,
   KEY_WORDS,
@@ -34,10 +38,13 @@ import { matchText } from './match-text.js';
 
 const ALL = 0xffff_ffff;
 
-/** The mask of the fields a packet like `flow` has (OVS flow_wildcards_init_for_packet). */
-function packetFields(flow: Uint32Array): Uint32Array {
+/**
+ * The fields a packet like `flow` has (OVS flow_wildcards_init_for_packet): what ofproto/trace's Flow:
+ * lines print and, without in_port unless it is set, the flow line under a packet_in or packet_out.
+ */
+export function packetMask(flow: Uint32Array, inPort: 'always' | 'when set' = 'always'): Uint32Array {
   const m = emptyFlowWords();
-  if (flow[K_IN_PORT] !== 0) m[K_IN_PORT] = ALL;
+  if (inPort === 'always' || flow[K_IN_PORT] !== 0) m[K_IN_PORT] = ALL;
   m[K_DL_SRC_HI] = 0xffff;
   m[K_DL_SRC_LO] = ALL;
   m[K_DL_DST_HI] = 0xffff;
@@ -45,10 +52,11 @@ function packetFields(flow: Uint32Array): Uint32Array {
   m[K_DL_TYPE] = 0xffff;
   m[K_VLAN0] = 0xffff;
   if (flow[K_VLAN0] !== 0) m[K_VLAN1] = 0xffff;
+  for (const w of [K_TUN_ID_HI, K_TUN_ID_LO, K_TUN_SRC, K_TUN_DST]) if (flow[w] !== 0) m[w] = ALL;
   const dlType = flow[K_DL_TYPE] & 0xffff;
   const proto = flow[K_NW] & 0xff;
   const l4 = (): void => {
-    if ([1, 6, 17, 58, 132].includes(proto)) m[K_TP] = ALL;
+    if (proto === 6 || proto === 17 || proto === 132 || proto === 1 || proto === 58) m[K_TP] = ALL;
     if (proto === 6) m[K_TCP_FLAGS] = 0xfff;
   };
   if (dlType === 0x0800) {
@@ -64,8 +72,7 @@ function packetFields(flow: Uint32Array): Uint32Array {
     m[K_IPV6_LABEL] = 0xfffff;
     m[K_NW] = 0x03ff_ffff;
     l4();
-    const icmpType = flow[K_TP] >>> 16;
-    if (proto === 58 && (icmpType === 135 || icmpType === 136)) {
+    if (proto === 58 && (flow[K_TP] >>> 16 === 135 || flow[K_TP] >>> 16 === 136)) {
       for (let i = 0; i < 4; i++) m[K_ND_TARGET + i] = ALL;
       m[K_ARP_SHA_HI] = 0xffff;
       m[K_ARP_SHA_LO] = ALL;
@@ -126,5 +133,5 @@ export function packetText(frame: Uint8Array): string {
   extractFlowKey(frame, 0, frame.length, 0, key);
   const flow = emptyFlowWords();
   flow.set(key.subarray(0, KEY_WORDS));
-  return `${matchText({ value: flow, mask: packetFields(flow) }, 32768)}${checksumText(frame)}\n`;
+  return `${matchText({ value: flow, mask: packetMask(flow, 'when set') }, 32768)}${checksumText(frame)}\n`;
 }

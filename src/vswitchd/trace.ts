@@ -8,90 +8,11 @@ import { formatActions } from '../datapath/actions.js';
 import { FLOW_WORDS } from '../ofproto/of-flow.js';
 import { parseFlow } from '../openflow/flow-text.js';
 import { matchText } from '../openflow/match-text.js';
+import { packetMask } from '../openflow/packet-text.js';
 import { FlowTextError } from '../openflow/text-util.js';
-import {
-  K_ARP_SHA_HI,
-  K_ARP_SHA_LO,
-  K_ARP_THA_HI,
-  K_ARP_THA_LO,
-  K_DL_DST_HI,
-  K_DL_DST_LO,
-  K_DL_SRC_HI,
-  K_DL_SRC_LO,
-  K_DL_TYPE,
-  K_IN_PORT,
-  K_IPV6_DST,
-  K_IPV6_LABEL,
-  K_IPV6_SRC,
-  K_ND_TARGET,
-  K_NW,
-  K_NW_DST,
-  K_NW_SRC,
-  K_TCP_FLAGS,
-  K_TP,
-  K_TUN_DST,
-  K_TUN_ID_HI,
-  K_TUN_ID_LO,
-  K_TUN_SRC,
-  K_VLAN0,
-  K_VLAN1,
-  KEY_WORDS,
-  newFlowKey,
-} from '../packet/flow-key.js';
+import { K_IN_PORT, KEY_WORDS, newFlowKey } from '../packet/flow-key.js';
 import { UnixctlError } from '../unixctl/server.js';
 import type { SwitchState } from './switch.js';
-
-const ALL = 0xffff_ffff;
-
-/** The fields a packet like `flow` has (OVS flow_wildcards_init_for_packet): what Flow: lines print. */
-export function packetMask(flow: Uint32Array): Uint32Array {
-  const m = new Uint32Array(FLOW_WORDS);
-  m[K_IN_PORT] = ALL;
-  m[K_DL_SRC_HI] = 0xffff;
-  m[K_DL_SRC_LO] = ALL;
-  m[K_DL_DST_HI] = 0xffff;
-  m[K_DL_DST_LO] = ALL;
-  m[K_DL_TYPE] = 0xffff;
-  m[K_VLAN0] = 0xffff;
-  if (flow[K_VLAN0] !== 0) m[K_VLAN1] = 0xffff;
-  for (const w of [K_TUN_ID_HI, K_TUN_ID_LO, K_TUN_SRC, K_TUN_DST]) if (flow[w] !== 0) m[w] = ALL;
-  const dlType = flow[K_DL_TYPE] & 0xffff;
-  const proto = flow[K_NW] & 0xff;
-  const l4 = (): void => {
-    if (proto === 6 || proto === 17 || proto === 132 || proto === 1 || proto === 58) m[K_TP] = ALL;
-    if (proto === 6) m[K_TCP_FLAGS] = 0xfff;
-  };
-  if (dlType === 0x0800) {
-    m[K_NW_SRC] = ALL;
-    m[K_NW_DST] = ALL;
-    m[K_NW] = 0x03ff_ffff;
-    l4();
-  } else if (dlType === 0x86dd) {
-    for (let i = 0; i < 4; i++) {
-      m[K_IPV6_SRC + i] = ALL;
-      m[K_IPV6_DST + i] = ALL;
-    }
-    m[K_IPV6_LABEL] = 0xfffff;
-    m[K_NW] = 0x03ff_ffff;
-    l4();
-    if (proto === 58 && (flow[K_TP] >>> 16 === 135 || flow[K_TP] >>> 16 === 136)) {
-      for (let i = 0; i < 4; i++) m[K_ND_TARGET + i] = ALL;
-      m[K_ARP_SHA_HI] = 0xffff;
-      m[K_ARP_SHA_LO] = ALL;
-      m[K_ARP_THA_HI] = 0xffff;
-      m[K_ARP_THA_LO] = ALL;
-    }
-  } else if (dlType === 0x0806 || dlType === 0x8035) {
-    m[K_NW_SRC] = ALL;
-    m[K_NW_DST] = ALL;
-    m[K_NW] = 0xff;
-    m[K_ARP_SHA_HI] = 0xffff;
-    m[K_ARP_SHA_LO] = ALL;
-    m[K_ARP_THA_HI] = 0xffff;
-    m[K_ARP_THA_LO] = ALL;
-  }
-  return m;
-}
 
 /** Runs ofproto/trace. */
 export function ofprotoTrace(sw: SwitchState, args: readonly string[], now: number): string {
