@@ -2,7 +2,7 @@
 // the real CLI) and Open vSwitch's real ovsdb-server, both on a unix socket, killed in cleanup; and the
 // plumbing around them (running a program, polling, connecting, a common transaction operation).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,6 +98,37 @@ export async function waitFor(
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** True while a process `pid` exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Kills the daemon whose pid file is `dir`/`name`.pid (none, or one already gone: nothing to do): SIGTERM,
+ * then SIGKILL after 5 s; waits until it is gone.
+ */
+export async function killByPidFile(dir: string, name: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(join(dir, `${name}.pid`), 'utf8').trim(), 10);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  try {
+    await waitFor(() => !alive(pid), 5000, `${name} to exit`);
+  } catch {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !alive(pid), 5000, `${name} to die`).catch(() => undefined);
   }
 }
 

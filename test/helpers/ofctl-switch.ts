@@ -9,7 +9,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OVS_SCHEMA, type RunResult, runCommand, tempDir, tsovsArgv, waitFor } from './daemons.js';
+import {
+  killByPidFile,
+  OVS_SCHEMA,
+  type RunResult,
+  runCommand,
+  tempDir,
+  tsovsArgv,
+  waitFor,
+} from './daemons.js';
 import { addPrivateNetns, deletePrivateNetns, inNetns } from './private-netns.js';
 
 /** Runs `cmd ARGS` with `stdin` as its input (none: empty), killed after `timeoutMs`. */
@@ -46,15 +54,6 @@ export function runWithInput(
 
 /** The programs an OfctlSwitch needs. */
 export const OFCTL_SWITCH_BINARIES = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl'];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Which switch answers: Open vSwitch's ovs-vswitchd, or `tsovs vswitchd` (both over the real ovsdb-server). */
 export type OfctlSwitchKind = 'ovs' | 'tsovs';
@@ -154,21 +153,9 @@ export class OfctlSwitch {
     }
   }
 
-  private async kill(name: string): Promise<void> {
-    let pid: number;
-    try {
-      pid = Number.parseInt(readFileSync(join(this.dir, `${name}.pid`), 'utf8').trim(), 10);
-    } catch {
-      return;
-    }
-    if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) return;
-    process.kill(pid, 'SIGTERM');
-    try {
-      await waitFor(() => !alive(pid), 5000, `${name} to exit`);
-    } catch {
-      process.kill(pid, 'SIGKILL');
-      await waitFor(() => !alive(pid), 5000, `${name} to die`).catch(() => undefined);
-    }
+  /** Kills the daemon whose pid file is `name`.pid in the run directory. */
+  private kill(name: string): Promise<void> {
+    return killByPidFile(this.dir, name);
   }
 
   /** Stops both daemons, deletes the switch's namespace (and so its devices) and the run directory; never throws. */

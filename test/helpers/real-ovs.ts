@@ -4,20 +4,10 @@
 // has no openvswitch module), both killed by pid file and the directory removed in cleanup.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OVS_SCHEMA, type RunResult, runCommand, tempDir, waitFor } from './daemons.js';
+import { killByPidFile, OVS_SCHEMA, type RunResult, runCommand, tempDir, waitFor } from './daemons.js';
 
 /** The programs a RealOvs needs. */
 export const REAL_OVS_BINARIES = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-appctl'];
-
-/** True while a process `pid` exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A real ovsdb-server + ovs-vswitchd pair with a private run directory. */
 export class RealOvs {
@@ -107,22 +97,9 @@ export class RealOvs {
     }
   }
 
-  /** Kills the daemon whose pid file is `name`.pid: SIGTERM, then SIGKILL after 5 s; waits until it is gone. */
-  private async kill(name: string): Promise<void> {
-    let pid: number;
-    try {
-      pid = Number.parseInt(readFileSync(join(this.dir, `${name}.pid`), 'utf8').trim(), 10);
-    } catch {
-      return;
-    }
-    if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) return;
-    process.kill(pid, 'SIGTERM');
-    try {
-      await waitFor(() => !alive(pid), 5000, `${name} to exit`);
-    } catch {
-      process.kill(pid, 'SIGKILL');
-      await waitFor(() => !alive(pid), 5000, `${name} to die`).catch(() => undefined);
-    }
+  /** Kills the daemon whose pid file is `name`.pid in the run directory. */
+  private kill(name: string): Promise<void> {
+    return killByPidFile(this.dir, name);
   }
 
   /** Stops ovs-vswitchd, then ovsdb-server, and removes the run directory; never throws. */
