@@ -2,7 +2,7 @@
 // in one run. Host A and host B are namespaces behind the switch (bench/lib/topology.ts). For each switch:
 // 100,000 flows `priority=100,ip,nw_dst=10.x.y.z,actions=output:B` (one of them B's address) are loaded
 // with `ovs-ofctl add-flows` — the same client for both, so the figure is the switch's — and timed; then
-// the switch daemon's resident memory (2.5 s after loading, for both), the time of `ovs-ofctl dump-flows`
+// the switch daemon's resident memory (8 s after loading, for both), the time of `ovs-ofctl dump-flows`
 // over all of them, and the rate
 // of 64-byte UDP frames A → B delivered with just the one flow for B in the table and with all 100,000.
 // tsovs is also loaded with its own `tsovs ofctl add-flows`. Prints medians over the rounds and ratios.
@@ -21,8 +21,12 @@ import { ADDR_B, SW_PORT_B, Topology } from './lib/topology.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PPS_WARMUP_MS = 1000;
-/** Pause between loading the flows and reading the switch's memory. */
-const SETTLE_MS = 2500;
+/**
+ * Pause between loading the flows and reading the switch's memory: long enough for tsovs's collection
+ * after a burst of flow changes (src/util/heap.ts: 6 s of quiet, then two full collections), the same
+ * for both switches.
+ */
+const SETTLE_MS = 8000;
 
 function settings() {
   const { values } = parseArgs({
@@ -120,8 +124,7 @@ async function measure(
     const file = writeFlows(dir, s.flows, portB);
     await runOk(['ovs-ofctl', 'del-flows', target, 'ip']);
     push(out, 'load', await timed(['ovs-ofctl', 'add-flows', target, file], 600000));
-    // Memory once the switch has settled (the same pause for both: tsovs collects garbage when a burst
-    // of flow changes has been quiet for a second), before anything else runs.
+    // Memory once the switch has settled (the same pause for both), before anything else runs.
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     push(out, 'rss', rssMb(sw.switchPid()));
     const n = await countFlows(target);

@@ -10,6 +10,7 @@ import { FLOW_WORDS, FlowWordsPool } from './of-flow.js';
 
 /** Where FlowMatch.value's arrays come from (dumping 100,000 rules builds one each). */
 const valueViews = new FlowWordsPool();
+const EMPTY_WORDS = new Uint32Array(0);
 
 /** Tables a bridge has (0..254; 255 means "all" in requests), as Open vSwitch. */
 export const N_TABLES = 255;
@@ -29,8 +30,20 @@ export class FlowMatch implements ClsMatch {
   private readonly w3: number;
   private readonly more: number[] | null;
 
-  /** `value` and `mask` may be shorter than FLOW_WORDS (e.g. KEY_WORDS): the rest is wildcarded. */
-  constructor(value: Uint32Array, mask: Uint32Array) {
+  /**
+   * `value` and `mask` may be shorter than FLOW_WORDS (e.g. KEY_WORDS): the rest is wildcarded. Given
+   * another match, a copy of it (a Rule is its own match, and takes its words from the one it is made of).
+   */
+  constructor(value: Uint32Array | FlowMatch, mask: Uint32Array = EMPTY_WORDS) {
+    if (value instanceof FlowMatch) {
+      this.shape = value.shape;
+      this.w0 = value.w0;
+      this.w1 = value.w1;
+      this.w2 = value.w2;
+      this.w3 = value.w3;
+      this.more = value.more;
+      return;
+    }
     if (value.length > FLOW_WORDS) throw new RangeError(`a match has at most ${FLOW_WORDS} words`);
     const shape = matchShape(mask);
     this.shape = shape;
@@ -257,10 +270,12 @@ class RuleRows {
 
 const ROWS = new RuleRows();
 
-/** One flow entry. Counters and timestamps change as it is used and modified. */
-export class Rule implements ClsRule {
+/**
+ * One flow entry. Counters and timestamps change as it is used and modified. A rule is its own match (it
+ * extends FlowMatch rather than holding one): one object per rule instead of two, 32 bytes less each.
+ */
+export class Rule extends FlowMatch implements ClsRule {
   readonly priority: number;
-  readonly match: FlowMatch;
   actions: readonly OfpAction[];
   clsNext: ClsRule | null = null;
   clsSeq = -1;
@@ -269,8 +284,8 @@ export class Rule implements ClsRule {
   private at: number | LooseNumbers;
 
   constructor(spec: RuleSpec, now: number) {
+    super(spec.match);
     this.priority = spec.priority;
-    this.match = spec.match;
     this.actions = shareActions(spec.actions);
     this.at = {
       tableId: 0,
@@ -285,6 +300,11 @@ export class Rule implements ClsRule {
       packets: 0,
       bytes: 0,
     };
+  }
+
+  /** The rule's match: the rule itself. */
+  get match(): FlowMatch {
+    return this;
   }
 
   /** The row, or -1 while in no table. */

@@ -139,6 +139,56 @@ interface Pending {
 /** A body to send: version and xid are filled in when absent. */
 export type Outgoing = OfBody & { version?: number; xid?: number };
 
+/**
+ * Messages encoded ahead of sending, back to back in one growing buffer (add-flows encodes every flow mod
+ * while it checks the file, before it may send any). Transaction ids are written as the chunks go out.
+ */
+export class EncodedMessages {
+  private buf = new Uint8Array(1 << 20);
+  private len = 0;
+  private readonly scratch = new Writer(1024);
+  /** Messages held. */
+  count = 0;
+
+  constructor(readonly version: number) {}
+
+  /** Encodes `body` (its version and xid are set in place: pass an object of your own). */
+  add(body: Outgoing): void {
+    const m = body as Outgoing & { version: number; xid: number };
+    m.version = this.version;
+    m.xid = 0;
+    const bytes = encodeMessageIn(this.scratch, m as OfMessage);
+    if (this.len + bytes.length > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + bytes.length));
+      bigger.set(this.buf.subarray(0, this.len));
+      this.buf = bigger;
+    }
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+    this.count++;
+  }
+
+  /** The messages in chunks of about SEND_CHUNK bytes, whole messages each, with ids from `nextXid`. */
+  *chunks(nextXid: () => number): Generator<Uint8Array> {
+    const b = this.buf;
+    let start = 0;
+    let at = 0;
+    while (at < this.len) {
+      const xid = nextXid();
+      b[at + 4] = xid >>> 24;
+      b[at + 5] = (xid >>> 16) & 0xff;
+      b[at + 6] = (xid >>> 8) & 0xff;
+      b[at + 7] = xid & 0xff;
+      at += (b[at + 2] << 8) | b[at + 3];
+      if (at - start >= SEND_CHUNK) {
+        yield b.subarray(start, at);
+        start = at;
+      }
+    }
+    if (at > start) yield b.subarray(start, at);
+  }
+}
+
 /** An OpenFlow connection (switch or controller side: the protocol is symmetric until negotiation ends). */
 export class OfConnection extends EventEmitter<OfConnectionEvents> {
   readonly name: string;
