@@ -29,15 +29,18 @@ import {
   exactMask,
   fieldByName,
   getField,
+  getFieldBytes,
   type MatchField,
   ones,
   prerequisiteMet,
   type Subfield,
   setField,
-  setMatchField,
+  setMatchField32,
+  setMatchFieldBytes,
+  FIELDS as TEXT_FIELDS,
 } from './fields.js';
 import { OFPG_ANY, type ParsedFlow, TABLE_ANY } from './flow-text.js';
-import { catchAllMatch, type MatchWords } from './match-text.js';
+import type { MatchWords } from './match-text.js';
 import type { FlowMod, FlowStatsRequest } from './messages.js';
 import {
   type Controller2Prop,
@@ -47,7 +50,14 @@ import {
   portToOf11,
   type LearnSpec as WireLearnSpec,
 } from './messages-actions.js';
-import { fieldInfo, headerFor, isValueValid, type MatchEntry, OXM_CLASS_EXPERIMENTER } from './oxm.js';
+import {
+  type FieldInfo,
+  fieldInfo,
+  headerFor,
+  type MatchEntry,
+  OXM_CLASS_EXPERIMENTER,
+  valueRuleOf,
+} from './oxm.js';
 import { of10Unencodable } from './oxm-of10.js';
 import { OFPP_IN_PORT } from './port-text.js';
 import { formatMac48 } from './text-util.js';
@@ -145,6 +155,91 @@ export interface MatchFromWireOptions {
 }
 
 /**
+ * What matchFromWire needs of a wire field name, worked out once per name: the text-layer field (the
+ * OXM in_port is the 16-bit in_port), its place for the duplicate check, the wire field and its value
+ * rule. Looking these up by name for every entry of every flow mod cost more than the conversion.
+ */
+interface WireField {
+  /** The text-layer field, or undefined when tsovs does not model it (OFPBMC_BAD_FIELD). */
+  readonly f: MatchField | undefined;
+  /** f's position in FIELDS (duplicate check), -1 without f. */
+  readonly textId: number;
+  /** The wire field, or undefined for a name the wire codec does not know (OFPBMC_BAD_FIELD). */
+  readonly info: FieldInfo | undefined;
+  readonly rule: ((v: number) => boolean) | null;
+  /** OXM_OF_IN_PORT: a 32-bit OpenFlow 1.1 port number. */
+  readonly oxmPort: boolean;
+}
+
+const TEXT_IDS = new Map<MatchField, number>(TEXT_FIELDS.map((f, i) => [f, i]));
+const WIRE_FIELDS = new Map<string, WireField>();
+
+function wireField(name: string): WireField {
+  let w = WIRE_FIELDS.get(name);
+  if (w === undefined) {
+    const oxmPort = name === 'in_port_oxm';
+    const f = fieldByName(oxmPort ? 'in_port' : name);
+    const info = fieldInfo(name);
+    w = {
+      f,
+      textId: f ? (TEXT_IDS.get(f) ?? -1) : -1,
+      info,
+      rule: info ? valueRuleOf(info) : null,
+      oxmPort,
+    };
+    // Only names one of the registries knows are kept, so that odd names cannot grow the table.
+    if (f || info) WIRE_FIELDS.set(name, w);
+  }
+  return w;
+}
+
+/** Bytes of one flow's words. */
+const WORDS_BYTES = FLOW_WORDS * 4;
+/** Flows per buffer of decodedWords(): 32 KiB, well under malloc's mmap threshold. */
+const WORDS_PER_BUFFER = 150;
+let wordsBuffer = new ArrayBuffer(WORDS_BYTES * WORDS_PER_BUFFER);
+let wordsUsed = 0;
+
+/**
+ * Zeroed words for a decoded match: views made with the buffer constructor on shared 32 KiB buffers. A
+ * decoded match lives until it is copied into a rule or printed. FlowWordsPool's subarray() views of
+ * 216 KiB slabs cost about three times as much per match (measured: 270 ns against 80 ns for a value and
+ * a mask; subarray() looks up a species constructor, and the larger buffers cost more to allocate).
+ */
+function decodedWords(): Uint32Array {
+  if (wordsUsed === WORDS_PER_BUFFER) {
+    wordsBuffer = new ArrayBuffer(WORDS_BYTES * WORDS_PER_BUFFER);
+    wordsUsed = 0;
+  }
+  return new Uint32Array(wordsBuffer, WORDS_BYTES * wordsUsed++, FLOW_WORDS);
+}
+
+/** Generation marks of the text fields matchFromWire has set in the current match (by TEXT_IDS). */
+const seenMarks = new Uint32Array(TEXT_FIELDS.length);
+let seenGeneration = 0;
+
+function nextSeenGeneration(): number {
+  seenGeneration = (seenGeneration + 1) >>> 0;
+  if (seenGeneration === 0) {
+    seenMarks.fill(0);
+    seenGeneration = 1;
+  }
+  return seenGeneration;
+}
+
+function allBytes(b: Uint8Array, v: number): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
+  return true;
+}
+
+/** Big-endian number of the (at most 4) bytes of `b`. */
+function be32(b: Uint8Array): number {
+  let v = 0;
+  for (let i = 0; i < b.length; i++) v = v * 256 + b[i];
+  return v;
+}
+
+/**
  * A wire match as flow words (OVS nx_pull_raw + mf_set). Throws OfpError: OFPBMC_BAD_PREREQ for a field
  * whose prerequisites the entries before it do not establish, OFPBMC_DUP_FIELD for a repeated field,
  * OFPBMC_BAD_VALUE / OFPBMC_BAD_MASK for values and masks the field cannot take, OFPBMC_BAD_FIELD for a
@@ -155,48 +250,196 @@ export function matchFromWire(
   options: MatchFromWireOptions = {},
 ): MatchWords {
   const strict = options.strict ?? true;
-  const m = catchAllMatch();
-  const seen = new Set<string>();
-  for (const e of entries) {
+  const m: MatchWords = { value: decodedWords(), mask: decodedWords() };
+  const generation = nextSeenGeneration();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
     if (e.field === 'packet_type') {
       // Only Ethernet (packet_type 0,0) is a packet type tsovs matches, and it is what every match implies.
-      if (fromBytes(e.value) !== 0n || (e.mask && !isAllOnes(e.mask))) {
+      if (!allBytes(e.value, 0) || (e.mask && !allBytes(e.mask, 0xff))) {
         throw new OfpError('OFPBMC_BAD_VALUE', 'only Ethernet packet_type is supported by tsovs');
       }
       continue;
     }
-    const oxmPort = e.field === 'in_port_oxm';
-    const f = textField(oxmPort ? 'in_port' : e.field);
-    const info = fieldInfo(e.field);
+    const w = wireField(e.field);
+    const f = w.f;
+    if (!f) throw new OfpError('OFPBMC_BAD_FIELD', `field ${e.field} is not supported by tsovs`);
+    const info = w.info;
     if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown field ${e.field}`);
     if (e.value.length !== info.bytes || (e.mask && e.mask.length !== info.bytes)) {
       throw new OfpError('OFPBMC_BAD_LEN', `${e.field} takes ${info.bytes} bytes`);
     }
     if (strict) {
-      if (seen.has(f.name)) throw new OfpError('OFPBMC_DUP_FIELD', `${e.field} appears twice`);
+      if (seenMarks[w.textId] === generation)
+        throw new OfpError('OFPBMC_DUP_FIELD', `${e.field} appears twice`);
       if (!prerequisiteMet(f.prereq, m.value)) {
         throw new OfpError('OFPBMC_BAD_PREREQ', `${e.field} requires ${f.prereq} earlier in the match`);
       }
     }
-    seen.add(f.name);
-    const exact = e.mask === null || isAllOnes(e.mask);
-    if (!exact && !info.maskable && e.mask?.some((b) => b !== 0)) {
+    seenMarks[w.textId] = generation;
+    const exact = e.mask === null || allBytes(e.mask, 0xff);
+    if (!exact && !info.maskable && !allBytes(e.mask ?? e.value, 0)) {
       throw new OfpError('OFPBMC_BAD_MASK', `${e.field} cannot be matched with a mask`);
     }
-    if (!isValueValid(info, e.value))
+    if (w.rule !== null && !w.rule(e.value.length <= 4 ? be32(e.value) : 0)) {
       throw new OfpError('OFPBMC_BAD_VALUE', `${e.field}: value out of range`);
-    let value = fromBytes(e.value);
-    if (oxmPort) {
-      try {
-        value = BigInt(portFromOf11(Number(value)));
-      } catch {
-        throw new OfpError('OFPBMC_BAD_VALUE', `in_port ${value} is not a valid port`);
-      }
     }
-    const mask = exact ? exactMask(f) : fromBytes(e.mask ?? new Uint8Array(0));
-    setMatchField(f, m.value, m.mask, value, mask);
+    if (w.oxmPort) {
+      const raw = be32(e.value);
+      let port: number;
+      try {
+        port = portFromOf11(raw);
+      } catch {
+        throw new OfpError('OFPBMC_BAD_VALUE', `in_port ${raw} is not a valid port`);
+      }
+      setMatchField32(f, m.value, m.mask, port, exact ? 0xffff : be32(e.mask ?? e.value));
+      continue;
+    }
+    setMatchFieldBytes(f, m.value, m.mask, e.value, exact ? null : e.mask);
   }
   return m;
+}
+
+/** Big-endian bytes of the `n` (<= 4) low bytes of an unsigned number. */
+function numberBytes(v: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = n - 1, x = v; i >= 0; i--, x = Math.floor(x / 256)) out[i] = x & 0xff;
+  return out;
+}
+
+/**
+ * A field matchToWire may write with nxm_put(), resolved once: the wire name, the text-layer field its
+ * words are read through, the wire size, and how it is read (see `how`).
+ */
+interface PutField {
+  readonly wire: string;
+  readonly f: MatchField;
+  /** Wire bytes. */
+  readonly n: number;
+  /**
+   * 'number': read as a number (4 bytes or less, as wide on the wire as in the text layer); 'bytes': read
+   * as whole bytes (wider fields whose storage is their bytes); 'bigint': neither, the general way.
+   */
+  readonly how: 'number' | 'bytes' | 'bigint';
+  /** The masks that mean "exact" (getField of all-ones storage and the field's all-ones value). */
+  readonly exactA: number;
+  readonly exactB: number;
+  /** 'number' fields: where the value lies (getField32 with these worked out once). */
+  readonly word: number;
+  readonly shift: number;
+  /** Bits of the slot, at bit 0. */
+  readonly bits: number;
+  readonly lsb: number;
+  /** All-ones value of the field's bytes. */
+  readonly full: number;
+  /** Every slot's word and its bits there: any of them set in the mask words means "not wildcarded". */
+  readonly slotWords: readonly number[];
+  readonly slotBits: readonly number[];
+}
+
+function putField(name: string, textName = name): PutField {
+  const f = textField(textName);
+  const n = wireBytes(name);
+  const full = exactMask(f);
+  const fromOnes = getField(f, ONES);
+  const slot = f.slots[0];
+  let how: PutField['how'] = 'bigint';
+  const oneSlot = f.slots.length === 1 && slot.width + f.lsb <= 32 && f.name !== 'dl_vlan';
+  if (n === f.bytes && n <= 4 && oneSlot) how = 'number';
+  else if (n === f.bytes && fromOnes === full) how = 'bytes';
+  return {
+    wire: name,
+    f,
+    n,
+    how,
+    exactA: how === 'number' ? Number(fromOnes) : 0,
+    exactB: how === 'number' ? Number(full) : 0,
+    word: slot.word,
+    shift: slot.width === 32 ? 0 : slot.shift,
+    bits: slot.width === 32 ? 0xffffffff : (1 << slot.width) - 1,
+    lsb: f.lsb,
+    full: how === 'number' ? Number(full) : 0,
+    slotWords: f.slots.map((x) => x.word),
+    slotBits: f.slots.map((x) => (x.width === 32 ? 0xffffffff : ((1 << x.width) - 1) << x.shift)),
+  };
+}
+
+/** Whether any of the field's stored bits is set in `words`. */
+function anyBits(p: PutField, words: Uint32Array): boolean {
+  for (let i = 0; i < p.slotWords.length; i++) if (words[p.slotWords[i]] & p.slotBits[i]) return true;
+  return false;
+}
+
+/** getField32() of a 'number' PutField. */
+function putFieldValue(p: PutField, words: Uint32Array): number {
+  return ((((words[p.word] >>> p.shift) & p.bits) << p.lsb) & p.full) >>> 0;
+}
+
+/** A field matchToWire writes with nxm_put_8/16/32() (exact): the wire name and size. */
+interface ExactField {
+  readonly wire: string;
+  readonly n: number;
+}
+
+function exactField(name: string): ExactField {
+  return { wire: name, n: wireBytes(name) };
+}
+
+const P_ETH_SRC = putField('eth_src');
+const P_ETH_DST = putField('eth_dst');
+const P_ETH_TYPE = putField('eth_type');
+const P_VLAN_TCI = putField('vlan_tci');
+const P_ARP_SPA = putField('arp_spa');
+const P_ARP_TPA = putField('arp_tpa');
+const P_ARP_SHA = putField('arp_sha');
+const P_ARP_THA = putField('arp_tha');
+const P_TUN_ID = putField('tun_id');
+const P_TUN_SRC = putField('tun_src');
+const P_TUN_DST = putField('tun_dst');
+const P_REGS = Array.from({ length: F_REGS }, (_, i) => putField(`reg${i}`));
+const P_XREGS = Array.from({ length: F_REGS / 2 }, (_, i) => putField(`xreg${i}`));
+const P_METADATA = putField('metadata');
+const P_IP_SRC = putField('ip_src');
+const P_IP_DST = putField('ip_dst');
+const P_IPV6_SRC = putField('ipv6_src');
+const P_IPV6_DST = putField('ipv6_dst');
+const P_IPV6_LABEL = putField('ipv6_label');
+const P_TCP_SRC = putField('tcp_src');
+const P_TCP_DST = putField('tcp_dst');
+const P_TCP_FLAGS = putField('tcp_flags');
+const P_UDP_SRC = putField('udp_src');
+const P_UDP_DST = putField('udp_dst');
+const P_SCTP_SRC = putField('sctp_src');
+const P_SCTP_DST = putField('sctp_dst');
+const P_ND_TARGET = putField('nd_target');
+const P_ND_SLL = putField('nd_sll', 'arp_sha');
+const P_ND_TLL = putField('nd_tll', 'arp_tha');
+const X_IN_PORT = exactField('in_port');
+const X_IN_PORT_OXM = exactField('in_port_oxm');
+const X_VLAN_VID = exactField('vlan_vid');
+const X_VLAN_PCP = exactField('vlan_pcp');
+const X_ARP_OP = exactField('arp_op');
+const X_IP_DSCP = exactField('ip_dscp');
+const X_NW_TOS = exactField('nw_tos');
+const X_NW_ECN = exactField('nw_ecn');
+const X_NW_TTL = exactField('nw_ttl');
+const X_NW_PROTO = exactField('nw_proto');
+const X_ICMP_TYPE = exactField('icmp_type');
+const X_ICMP_CODE = exactField('icmp_code');
+const X_ICMPV6_TYPE = exactField('icmpv6_type');
+const X_ICMPV6_CODE = exactField('icmpv6_code');
+
+/**
+ * The mask words of the tunnel fields, registers and metadata: most matches have none of them, and one
+ * look at these words spares matchToWire a dozen fields that would each find nothing.
+ */
+const TAIL_WORDS = Int32Array.from(
+  new Set([P_TUN_ID, P_TUN_SRC, P_TUN_DST, ...P_REGS, ...P_XREGS, P_METADATA].flatMap((p) => p.slotWords)),
+);
+
+function anyWord(words: Uint32Array, which: Int32Array): boolean {
+  for (let i = 0; i < which.length; i++) if (words[which[i]] !== 0) return true;
+  return false;
 }
 
 /** What matchToWire writes entries into. */
@@ -206,19 +449,49 @@ class EntryList {
   constructor(private readonly m: MatchWords) {}
 
   /** OVS nxm_put(): nothing when wildcarded, no mask when exact, else value and mask. */
-  masked(name: string, textName = name): void {
-    const f = textField(textName);
+  masked(p: PutField): void {
+    const f = p.f;
+    const n = p.n;
+    if (p.how === 'number') {
+      const mask = putFieldValue(p, this.m.mask);
+      if (!mask) return;
+      const value = (putFieldValue(p, this.m.value) & mask) >>> 0;
+      const exact = mask === p.exactA || mask === p.exactB;
+      this.out.push({
+        field: p.wire,
+        value: numberBytes(value, n),
+        mask: exact ? null : numberBytes(mask, n),
+      });
+      return;
+    }
+    if (p.how === 'bytes') {
+      // Most such fields (MACs, registers, metadata) are wildcarded: look before making bytes.
+      if (!anyBits(p, this.m.mask)) return;
+      const mask = new Uint8Array(n);
+      getFieldBytes(f, this.m.mask, mask);
+      let any = 0;
+      let all = 0xff;
+      for (let i = 0; i < n; i++) {
+        any |= mask[i];
+        all &= mask[i];
+      }
+      if (!any) return;
+      const value = new Uint8Array(n);
+      getFieldBytes(f, this.m.value, value);
+      for (let i = 0; i < n; i++) value[i] &= mask[i];
+      this.out.push({ field: p.wire, value, mask: all === 0xff ? null : mask });
+      return;
+    }
     const mask = getField(f, this.m.mask);
     if (!mask) return;
     const value = getField(f, this.m.value) & mask;
-    const n = wireBytes(name);
     const exact = mask === getField(f, ONES) || mask === exactMask(f);
-    this.out.push({ field: name, value: toBytes(value, n), mask: exact ? null : toBytes(mask, n) });
+    this.out.push({ field: p.wire, value: toBytes(value, n), mask: exact ? null : toBytes(mask, n) });
   }
 
   /** OVS nxm_put_8/16/32(): an exact entry with value `v`. */
-  exact(name: string, v: bigint | number): void {
-    this.out.push({ field: name, value: toBytes(BigInt(v), wireBytes(name)), mask: null });
+  exact(x: ExactField, v: number): void {
+    this.out.push({ field: x.wire, value: numberBytes(v, x.n), mask: null });
   }
 }
 
@@ -236,46 +509,47 @@ export function matchToWire(m: MatchWords, version = 0): MatchEntry[] {
 
   if (k[K_IN_PORT] & 0xffff) {
     const port = v[K_IN_PORT] & 0xffff;
-    if (oxm) put.exact('in_port_oxm', portToOf11(port));
-    else put.exact('in_port', port);
+    if (oxm) put.exact(X_IN_PORT_OXM, portToOf11(port));
+    else put.exact(X_IN_PORT, port);
   }
-  put.masked('eth_src');
-  put.masked('eth_dst');
-  put.masked('eth_type');
+  put.masked(P_ETH_SRC);
+  put.masked(P_ETH_DST);
+  put.masked(P_ETH_TYPE);
 
   if (oxm) {
     const tci = v[K_VLAN0] & 0xffff;
     const tciMask = k[K_VLAN0] & 0xffff;
     const vid = tci & 0x1fff;
     const vidMask = tciMask & 0x1fff;
-    if (vidMask === 0x1fff) put.exact('vlan_vid', vid);
+    if (vidMask === 0x1fff) put.exact(X_VLAN_VID, vid);
     else if (vidMask)
-      put.out.push({ field: 'vlan_vid', value: toBytes(BigInt(vid), 2), mask: toBytes(BigInt(vidMask), 2) });
-    if (vid && tciMask & 0xe000) put.exact('vlan_pcp', tci >>> 13);
+      put.out.push({ field: 'vlan_vid', value: numberBytes(vid, 2), mask: numberBytes(vidMask, 2) });
+    if (vid && tciMask & 0xe000) put.exact(X_VLAN_PCP, tci >>> 13);
   } else {
-    put.masked('vlan_tci');
+    put.masked(P_VLAN_TCI);
   }
 
   const dlType = v[K_DL_TYPE] & 0xffff;
   if (dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6) {
     putIp(put, m, dlType, oxm);
   } else if (dlType === ETH_TYPE_ARP || dlType === ETH_TYPE_RARP) {
-    if (k[K_NW] & 0xff) put.exact('arp_op', v[K_NW] & 0xff);
-    put.masked('arp_spa');
-    put.masked('arp_tpa');
-    put.masked('arp_sha');
-    put.masked('arp_tha');
+    if (k[K_NW] & 0xff) put.exact(X_ARP_OP, v[K_NW] & 0xff);
+    put.masked(P_ARP_SPA);
+    put.masked(P_ARP_TPA);
+    put.masked(P_ARP_SHA);
+    put.masked(P_ARP_THA);
   }
 
-  put.masked('tun_id');
-  put.masked('tun_src');
-  put.masked('tun_dst');
+  if (!anyWord(k, TAIL_WORDS)) return put.out;
+  put.masked(P_TUN_ID);
+  put.masked(P_TUN_SRC);
+  put.masked(P_TUN_DST);
   if (version < OFP15_VERSION) {
-    for (let i = 0; i < F_REGS; i++) put.masked(`reg${i}`);
+    for (let i = 0; i < F_REGS; i++) put.masked(P_REGS[i]);
   } else {
-    for (let i = 0; i < F_REGS / 2; i++) put.masked(`xreg${i}`);
+    for (let i = 0; i < F_REGS / 2; i++) put.masked(P_XREGS[i]);
   }
-  put.masked('metadata');
+  put.masked(P_METADATA);
   return put.out;
 }
 
@@ -284,11 +558,11 @@ function putIp(put: EntryList, m: MatchWords, dlType: number, oxm: boolean): voi
   const v = m.value;
   const k = m.mask;
   if (dlType === ETH_TYPE_IP) {
-    put.masked('ip_src');
-    put.masked('ip_dst');
+    put.masked(P_IP_SRC);
+    put.masked(P_IP_DST);
   } else {
-    put.masked('ipv6_src');
-    put.masked('ipv6_dst');
+    put.masked(P_IPV6_SRC);
+    put.masked(P_IPV6_DST);
   }
   const fragMask = (k[K_NW] >>> NW_FRAG_SHIFT) & 3;
   if (fragMask) {
@@ -302,37 +576,37 @@ function putIp(put: EntryList, m: MatchWords, dlType: number, oxm: boolean): voi
   const tos = (v[K_NW] >>> NW_TOS_SHIFT) & 0xff;
   const tosMask = (k[K_NW] >>> NW_TOS_SHIFT) & 0xff;
   if (tosMask & 0xfc) {
-    if (oxm) put.exact('ip_dscp', tos >>> 2);
-    else put.exact('nw_tos', tos & 0xfc);
+    if (oxm) put.exact(X_IP_DSCP, tos >>> 2);
+    else put.exact(X_NW_TOS, tos & 0xfc);
   }
-  if (tosMask & 0x03) put.exact('nw_ecn', tos & 0x03);
-  if ((k[K_NW] >>> NW_TTL_SHIFT) & 0xff) put.exact('nw_ttl', (v[K_NW] >>> NW_TTL_SHIFT) & 0xff);
-  put.masked('ipv6_label');
+  if (tosMask & 0x03) put.exact(X_NW_ECN, tos & 0x03);
+  if ((k[K_NW] >>> NW_TTL_SHIFT) & 0xff) put.exact(X_NW_TTL, (v[K_NW] >>> NW_TTL_SHIFT) & 0xff);
+  put.masked(P_IPV6_LABEL);
   if (!(k[K_NW] & 0xff)) return;
   const proto = v[K_NW] & 0xff;
-  put.exact('nw_proto', proto);
+  put.exact(X_NW_PROTO, proto);
   const tpSrc = v[K_TP] >>> 16;
   const tpDst = v[K_TP] & 0xffff;
   if (proto === IPPROTO_TCP) {
-    put.masked('tcp_src');
-    put.masked('tcp_dst');
-    if (k[K_TCP_FLAGS] & 0x0fff) put.masked('tcp_flags');
+    put.masked(P_TCP_SRC);
+    put.masked(P_TCP_DST);
+    if (k[K_TCP_FLAGS] & 0x0fff) put.masked(P_TCP_FLAGS);
   } else if (proto === IPPROTO_UDP) {
-    put.masked('udp_src');
-    put.masked('udp_dst');
+    put.masked(P_UDP_SRC);
+    put.masked(P_UDP_DST);
   } else if (proto === IPPROTO_SCTP) {
-    put.masked('sctp_src');
-    put.masked('sctp_dst');
+    put.masked(P_SCTP_SRC);
+    put.masked(P_SCTP_DST);
   } else if (dlType === ETH_TYPE_IP && proto === IPPROTO_ICMP) {
-    if (k[K_TP] >>> 16) put.exact('icmp_type', tpSrc & 0xff);
-    if (k[K_TP] & 0xffff) put.exact('icmp_code', tpDst & 0xff);
+    if (k[K_TP] >>> 16) put.exact(X_ICMP_TYPE, tpSrc & 0xff);
+    if (k[K_TP] & 0xffff) put.exact(X_ICMP_CODE, tpDst & 0xff);
   } else if (dlType === ETH_TYPE_IPV6 && proto === IPPROTO_ICMPV6) {
-    if (k[K_TP] >>> 16) put.exact('icmpv6_type', tpSrc & 0xff);
-    if (k[K_TP] & 0xffff) put.exact('icmpv6_code', tpDst & 0xff);
+    if (k[K_TP] >>> 16) put.exact(X_ICMPV6_TYPE, tpSrc & 0xff);
+    if (k[K_TP] & 0xffff) put.exact(X_ICMPV6_CODE, tpDst & 0xff);
     if (tpDst === 0 && (tpSrc === ND_SOLICIT || tpSrc === ND_ADVERT)) {
-      put.masked('nd_target');
-      if (tpSrc === ND_SOLICIT) put.masked('nd_sll', 'arp_sha');
-      else put.masked('nd_tll', 'arp_tha');
+      put.masked(P_ND_TARGET);
+      if (tpSrc === ND_SOLICIT) put.masked(P_ND_SLL);
+      else put.masked(P_ND_TLL);
     }
   }
 }
@@ -645,6 +919,25 @@ export function actionsFromWire(list: readonly OfAction[], version = OFP10_VERSI
  * clear_actions, write_actions, write_metadata, goto_table), as ofpacts_pull_openflow_instructions() does.
  */
 export function instructionsFromWire(insts: readonly Instruction[], version = OFP13_VERSION): OfpAction[] {
+  // The decoder hands out the same frozen list for flow mods with the same instruction bytes (see
+  // decodeInstructions): the same list converts to the same actions, which ofproto then shares as they are
+  // (its rules share equal action lists and never modify them).
+  if (insts === lastInstructions && version === lastInstructionsVersion) return lastInstructionActions;
+  const out = convertInstructions(insts, version);
+  if (Object.isFrozen(insts)) {
+    lastInstructions = insts;
+    lastInstructionsVersion = version;
+    lastInstructionActions = out;
+  }
+  return out;
+}
+
+/** The last frozen instruction list instructionsFromWire converted, and what it gave. */
+let lastInstructions: readonly Instruction[] | null = null;
+let lastInstructionsVersion = 0;
+let lastInstructionActions: OfpAction[] = [];
+
+function convertInstructions(insts: readonly Instruction[], version: number): OfpAction[] {
   const out: OfpAction[] = [];
   const find = <T extends Instruction['type']>(t: T) =>
     insts.find((i): i is Extract<Instruction, { type: T }> => i.type === t);
@@ -676,39 +969,64 @@ export interface ActionContext {
   readonly match?: MatchWords;
 }
 
-/** The flow as the actions see it while they are encoded (OVS's ofpact_check_params flow). */
 /** Where FlowState's words come from: a typed array of its own for each action list cost more than
  *  converting the list. */
 const statePool = new FlowWordsPool();
 
+/** The flow of a FlowState without a match: all zeros, never written (writes go to a copy). */
+const NO_FLOW = new Uint32Array(FLOW_WORDS);
+
+/**
+ * The flow as the actions see it while they are encoded (OVS's ofpact_check_params flow). It starts as the
+ * match's value words, copied only when an action changes it: most action lists (output:1) only read it.
+ */
 class FlowState {
-  readonly flow: Uint32Array;
+  private words: Uint32Array;
+  private own = false;
 
   constructor(match: MatchWords | undefined) {
-    this.flow = statePool.alloc();
-    if (match) this.flow.set(match.value);
+    this.words = match ? match.value : NO_FLOW;
+  }
+
+  /** The flow, to read (writes go through writable()). */
+  get flow(): Uint32Array {
+    return this.words;
+  }
+
+  /** The flow, to write: the state's own copy from the first write on. */
+  writable(): Uint32Array {
+    if (!this.own) {
+      const copy = statePool.alloc();
+      copy.set(this.words);
+      this.words = copy;
+      this.own = true;
+    }
+    return this.words;
   }
 
   get hasVlan(): boolean {
-    return (this.flow[K_VLAN0] & VLAN_PRESENT) !== 0;
+    return (this.words[K_VLAN0] & VLAN_PRESENT) !== 0;
   }
 
   markVlan(): void {
-    this.flow[K_VLAN0] |= VLAN_PRESENT;
+    const flow = this.writable();
+    flow[K_VLAN0] |= VLAN_PRESENT;
   }
 
   pushVlan(): void {
-    this.flow[K_VLAN1] = this.flow[K_VLAN0];
-    this.flow[K_VLAN0] |= VLAN_PRESENT;
+    const flow = this.writable();
+    flow[K_VLAN1] = flow[K_VLAN0];
+    flow[K_VLAN0] |= VLAN_PRESENT;
   }
 
   popVlan(): void {
-    this.flow[K_VLAN0] = this.flow[K_VLAN1];
-    this.flow[K_VLAN1] = 0;
+    const flow = this.writable();
+    flow[K_VLAN0] = flow[K_VLAN1];
+    flow[K_VLAN1] = 0;
   }
 
   get ipProto(): number {
-    return this.flow[K_NW] & 0xff;
+    return this.words[K_NW] & 0xff;
   }
 }
 
@@ -837,7 +1155,7 @@ function setFieldToWire(
   }
   // As check_SET_FIELD, the flow now carries the value (this decides later mod_vlan_* pushes).
   if (name === 'vlan_vid' || name === 'vlan_pcp' || name === 'vlan_tci') state.markVlan();
-  else if (a.field.name !== 'dl_vlan') setField(a.field, state.flow, a.value, a.mask);
+  else if (a.field.name !== 'dl_vlan') setField(a.field, state.writable(), a.value, a.mask);
 }
 
 function subfieldWire(sf: Subfield): { field: string; ofs: number; nBits: number } {
@@ -1225,8 +1543,7 @@ export function flowModToWire(flow: ParsedFlow, protocol: FlowProtocol): FlowMod
   const match = matchToWire(flow.match, format === 'oxm' ? version : 0);
   // A field the text named made ovs-ofctl's match Ethernet-only (match_add_ethernet_prereq); when
   // normalization dropped it and nothing left implies Ethernet, nx_put_raw says so with packet_type=(0,0).
-  const impliesEthernet = match.some((e) => fieldInfo(e.field)?.prereq !== 'none');
-  if (format !== 'openflow10' && flow.dropped.length && !impliesEthernet) {
+  if (format !== 'openflow10' && flow.dropped.length && !impliesEthernet(match)) {
     match.unshift({ field: 'packet_type', value: new Uint8Array(4), mask: null });
   }
   const instructions = instructionsToWire(flow.actions, version, { match: flow.match });
@@ -1239,7 +1556,7 @@ export function flowModToWire(flow: ParsedFlow, protocol: FlowProtocol): FlowMod
     cookie = format === 'nxm' && flow.cookieMask ? flow.cookie : newCookie;
     tableId = protocol.tid ? flow.tableId : 0;
   }
-  return {
+  const fm: FlowMod = {
     type: format === 'nxm' ? 'nx_flow_mod' : 'flow_mod',
     cookie,
     cookieMask: format === 'openflow10' ? 0n : flow.cookieMask,
@@ -1256,8 +1573,16 @@ export function flowModToWire(flow: ParsedFlow, protocol: FlowProtocol): FlowMod
     importance: version >= OFP14_VERSION && command === 0 ? flow.importance : 0,
     match,
     instructions,
-    ...(format === 'nxm' && flow.cookieMask ? { newCookie } : {}),
   };
+  // Added after the rest (not spread from a literal of its own): the same object, made for less.
+  if (format === 'nxm' && flow.cookieMask) fm.newCookie = newCookie;
+  return fm;
+}
+
+/** Whether a wire match names a field with a prerequisite (one that implies Ethernet). */
+function impliesEthernet(match: readonly MatchEntry[]): boolean {
+  for (const e of match) if (fieldInfo(e.field)?.prereq !== 'none') return true;
+  return false;
 }
 
 /** A flow (or aggregate) stats request for a dump-flows filter, as ovs-ofctl writes it. */
@@ -1338,7 +1663,7 @@ function track(a: OfpAction, state: FlowState): void {
   else if (a.type === 'set_field') {
     if (['vlan_vid', 'vlan_pcp', 'vlan_tci', 'dl_vlan', 'dl_vlan_pcp'].includes(a.field.name))
       state.markVlan();
-    else setField(a.field, state.flow, a.value, a.mask);
+    else setField(a.field, state.writable(), a.value, a.mask);
   }
 }
 

@@ -856,6 +856,185 @@ export function setMatchField(
   writeStorage(f, value, toStorage(f, v) & sm);
 }
 
+/** Whether a field is one of the four whose matches setVlanMatch() makes (OVS's VLAN special cases). */
+function isVlanMatchField(f: MatchField): boolean {
+  const n = f.name;
+  return n === 'dl_vlan' || n === 'vlan_vid' || n === 'dl_vlan_pcp' || n === 'vlan_pcp';
+}
+
+/** `n` one bits (n = 1..32) as an unsigned number. */
+function ones32(n: number): number {
+  return 0xffffffff >>> (32 - n);
+}
+
+/** Writes `part` (at most `s.width` bits) into its run of `words`, as writeStorage() does for one slot. */
+function writeSlot(words: Uint32Array, s: FieldSlot, part: number): void {
+  if (s.width === 32) {
+    words[s.word] = part >>> 0;
+  } else {
+    const m = ((1 << s.width) - 1) << s.shift;
+    words[s.word] = ((words[s.word] & ~m) | ((part << s.shift) & m)) >>> 0;
+  }
+}
+
+/** Reads one slot's bits, as readStorage() does. */
+function readSlot(words: Uint32Array, s: FieldSlot): number {
+  return s.width === 32 ? words[s.word] >>> 0 : (words[s.word] >>> s.shift) & ((1 << s.width) - 1);
+}
+
+/**
+ * Whether the field's bytes map onto its slots whole: no dropped low bits, slots of whole bytes, as wide
+ * together as the value (MACs, 64-bit fields, IPv6 addresses). Such a field's value is read and written
+ * byte run by byte run, without bigints.
+ */
+function byteSlots(f: MatchField): boolean {
+  if (f.lsb !== 0) return false;
+  let bits = 0;
+  for (const s of f.slots) {
+    if (s.width % 8 !== 0 || s.width > 32) return false;
+    bits += s.width;
+  }
+  return bits === f.bytes * 8;
+}
+
+/** Whether the field's value fits one slot and 32 bits, so that it is read and written as a number. */
+function numberSlot(f: MatchField): boolean {
+  return f.bytes <= 4 && f.slots.length === 1 && f.slots[0].width + f.lsb <= 32;
+}
+
+/**
+ * getField() as a number, for fields of 4 bytes or less: the same value without bigints (decoding and
+ * encoding flow mods reads and writes a few dozen fields each).
+ */
+export function getField32(f: MatchField, flow: Uint32Array): number {
+  if (f.name === 'dl_vlan') return flow[K_VLAN0] & TCI_VID;
+  if (!numberSlot(f)) return Number(getField(f, flow));
+  const full = ones32(f.bytes * 8);
+  return ((readSlot(flow, f.slots[0]) << f.lsb) & full) >>> 0;
+}
+
+/**
+ * getField() as the field's `f.bytes` big-endian bytes, written into `out` at `at`: for any field, without
+ * bigints for those that fit a number or lie in whole bytes.
+ */
+export function getFieldBytes(f: MatchField, flow: Uint32Array, out: Uint8Array, at = 0): void {
+  const n = f.bytes;
+  if (n <= 4 && (numberSlot(f) || f.name === 'dl_vlan')) {
+    const v = getField32(f, flow);
+    for (let i = n - 1; i >= 0; i--) out[at + i] = (v >>> (8 * (n - 1 - i))) & 0xff;
+    return;
+  }
+  if (byteSlots(f)) {
+    let o = at;
+    for (const s of f.slots) {
+      const bits = readSlot(flow, s);
+      for (let k = s.width / 8 - 1; k >= 0; k--) out[o++] = (bits >>> (8 * k)) & 0xff;
+    }
+    return;
+  }
+  let v = getField(f, flow);
+  for (let i = n - 1; i >= 0; i--) {
+    out[at + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/**
+ * setMatchField() with the value and mask as numbers, for fields of 4 bytes or less: the same words, without
+ * bigints.
+ */
+export function setMatchField32(
+  f: MatchField,
+  value: Uint32Array,
+  mask: Uint32Array,
+  v: number,
+  m: number,
+): void {
+  if (f.bytes > 4 || (!numberSlot(f) && !isVlanMatchField(f))) {
+    setMatchField(f, value, mask, BigInt(v >>> 0), BigInt(m >>> 0));
+    return;
+  }
+  const full = ones32(f.bytes * 8);
+  const vv = (v & full) >>> 0;
+  const mm = (m & full) >>> 0;
+  const exact = mm === full;
+  const wild = mm === 0;
+  if (isVlanMatchField(f)) {
+    setVlanMatch(f, value, mask, vv, mm, exact, wild);
+    return;
+  }
+  const s = f.slots[0];
+  if (wild) {
+    writeSlot(mask, s, 0);
+    writeSlot(value, s, 0);
+    return;
+  }
+  // As toStorage(): the value and a partial mask are shifted and cut to the slot, not to the field's bytes.
+  const storage = ones32(s.width);
+  const sm = exact ? storage : ((m >>> f.lsb) & storage) >>> 0;
+  writeSlot(mask, s, sm);
+  writeSlot(value, s, ((v >>> f.lsb) & sm) >>> 0);
+}
+
+/**
+ * setMatchField() with the value and mask as the field's big-endian bytes (`m` null: exact), as a wire
+ * match carries them: numbers for fields of 4 bytes or less, byte runs for wider fields that lie in whole
+ * bytes, bigints only for anything else.
+ */
+export function setMatchFieldBytes(
+  f: MatchField,
+  value: Uint32Array,
+  mask: Uint32Array,
+  v: Uint8Array,
+  m: Uint8Array | null,
+): void {
+  const n = f.bytes;
+  if (v.length === n && (m === null || m.length === n)) {
+    if (n <= 4) {
+      setMatchField32(f, value, mask, beNumber(v, 0, n), m === null ? ones32(n * 8) : beNumber(m, 0, n));
+      return;
+    }
+    if (byteSlots(f)) {
+      let exact = true;
+      let wild = m !== null;
+      if (m !== null) {
+        for (let i = 0; i < n; i++) {
+          if (m[i] !== 0xff) exact = false;
+          if (m[i] !== 0) wild = false;
+        }
+      }
+      let at = 0;
+      for (const s of f.slots) {
+        const k = s.width / 8;
+        if (wild) {
+          writeSlot(mask, s, 0);
+          writeSlot(value, s, 0);
+        } else {
+          const sm = exact || m === null ? ones32(s.width) : beNumber(m, at, k);
+          writeSlot(mask, s, sm);
+          writeSlot(value, s, (beNumber(v, at, k) & sm) >>> 0);
+        }
+        at += k;
+      }
+      return;
+    }
+  }
+  setMatchField(f, value, mask, bytesToBigint(v), m === null ? exactMask(f) : bytesToBigint(m));
+}
+
+/** Big-endian number of `n` (<= 4) bytes of `b` at `at`. */
+function beNumber(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + b[at + i];
+  return v;
+}
+
+function bytesToBigint(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
 function setVlanMatch(
   f: MatchField,
   value: Uint32Array,

@@ -1163,6 +1163,69 @@ function decodeAction(r: Reader, version: number, depth: number): OfAction {
 }
 
 /**
+ * Lists decoded lately, by OpenFlow version and wire bytes. Flow mods loaded in bulk mostly carry the same
+ * instructions (100,000 flows with actions=output:1), and decoding and verifying them again for each cost
+ * more than the rest of the flow mod. Decoding is a function of the bytes and the version alone (offsets
+ * are relative to the list, errors are never remembered), so equal bytes may take the list decoded before.
+ * That list is then shared by every message decoded from those bytes, so it is frozen (with everything in
+ * it but byte arrays, which cannot be): decoded messages are read, never modified (ofproto shares action
+ * lists between rules too), and a mutation would throw rather than change other messages.
+ */
+class RecentDecodes<T> {
+  private readonly versions: number[] = [];
+  private readonly bytes: Uint8Array[] = [];
+  private readonly values: T[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /** The list decoded from buf[at, at + len) in `version`, if it is one of the last few. */
+  find(buf: Uint8Array, at: number, len: number, version: number): T | undefined {
+    for (let i = 0; i < this.bytes.length; i++) {
+      const b = this.bytes[i];
+      if (this.versions[i] !== version || b.length !== len) continue;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (b[k] !== buf[at + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.values[i];
+    }
+    return undefined;
+  }
+
+  /** Remembers `value` (frozen) as decoded from buf[at, at + len) in `version`, forgetting the oldest. */
+  add(buf: Uint8Array, at: number, len: number, version: number, value: T): void {
+    // Long lists are rarely repeated and costly to compare and keep.
+    if (len > RECENT_MAX_BYTES) return;
+    if (this.bytes.length === this.size) {
+      this.versions.pop();
+      this.bytes.pop();
+      this.values.pop();
+    }
+    this.versions.unshift(version);
+    this.bytes.unshift(buf.slice(at, at + len));
+    this.values.unshift(freezeDeep(value));
+  }
+}
+
+/** Longest list RecentDecodes keeps. */
+const RECENT_MAX_BYTES = 1024;
+
+/** Freezes `x` and the arrays and objects in it (typed arrays cannot be frozen and are left as they are). */
+function freezeDeep<T>(x: T): T {
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || Object.isFrozen(x)) return x;
+  for (const v of Object.values(x)) freezeDeep(v);
+  return Object.freeze(x);
+}
+
+/** OpenFlow 1.1+ instruction lists (flow mods, flow stats). */
+const recentInstructions = new RecentDecodes<Instruction[]>(4);
+/** OpenFlow 1.0 and Nicira flow mod action lists (FLOW_ACTIONS, outermost). */
+const recentFlowActions = new RecentDecodes<OfAction[]>(4);
+
+/**
  * How a decoded action list is checked as a whole, as Open vSwitch's ofpacts_verify does: whether
  * instruction-like actions (write_metadata) are allowed (flow mods: yes; packet-out, groups, nested lists:
  * no), and which action the list is nested in (ct allows only ct_mark/ct_label set-fields and nat).
@@ -1191,10 +1254,21 @@ export function decodeActionList(
   if (len % 8 !== 0) throw new OfpError('OFPBRC_BAD_LEN', `actions length ${len} is not a multiple of 8`);
   if (len > r.left)
     throw new OfpError('OFPBRC_BAD_LEN', `actions length ${len} exceeds the ${r.left} bytes left`);
+  // The action lists of OpenFlow 1.0 and Nicira flow mods (and flow stats) repeat: see RecentDecodes.
+  const cached = ctx === FLOW_ACTIONS && depth === 0;
+  if (cached) {
+    const known = recentFlowActions.find(r.buf, r.pos, len, version);
+    if (known !== undefined) {
+      r.skip(len);
+      return known;
+    }
+  }
+  const start = r.pos;
   const sub = r.sub(len, 'OFPBAC_BAD_LEN', 'actions');
   const out: OfAction[] = [];
   while (sub.left > 0) out.push(decodeAction(sub, version, depth));
   if (ctx) verifyActions(out, ctx);
+  if (cached) recentFlowActions.add(r.buf, start, len, version, out);
   return out;
 }
 
@@ -1646,6 +1720,12 @@ export function decodeInstructions(r: Reader, len: number, version: number): Ins
   if (len % 8 !== 0)
     throw new OfpError('OFPBIC_BAD_LEN', `instructions length ${len} is not a multiple of 8`);
   if (len > r.left) throw new OfpError('OFPBIC_BAD_LEN', `instructions length ${len} exceeds the message`);
+  const known = recentInstructions.find(r.buf, r.pos, len, version);
+  if (known !== undefined) {
+    r.skip(len);
+    return known;
+  }
+  const start = r.pos;
   const sub = r.sub(len, 'OFPBIC_BAD_LEN', 'instructions');
   const raw: { type: number; body: Reader }[] = [];
   const seen = new Set<number>();
@@ -1714,6 +1794,7 @@ export function decodeInstructions(r: Reader, len: number, version: number): Ins
     }
   });
   verifyInstructions(out);
+  recentInstructions.add(r.buf, start, len, version, out);
   return out;
 }
 

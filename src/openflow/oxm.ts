@@ -311,21 +311,162 @@ for (const row of ROWS) {
 }
 
 const BY_NAME = new Map<string, FieldInfo>();
-const BY_HEADER = new Map<string, FieldInfo>();
 const HEADER_BY_NAME = new Map<string, OxmHeader>();
 
-function headerKey(cls: number, field: number, experimenter: number): string {
-  return `${cls}:${field}:${experimenter >>> 0}`;
+/**
+ * What the TLV codec needs of a field, worked out once: decoding a flow mod looks each header up, checks
+ * its value, prerequisites and duplicates, and string keys, name switches and name sets for those cost
+ * more than the rest of the decoding.
+ */
+interface FieldCodec {
+  readonly info: FieldInfo;
+  /** Dense number (position in FIELDS), for the duplicate check. */
+  readonly id: number;
+  /** The prerequisite as a PRE_* number. */
+  readonly prereq: number;
+  /** The value rule of isValueValid, or null when any value goes. */
+  readonly valueRule: ((v: number) => boolean) | null;
+  /** Which prerequisite input the field is (TRACK_*), for fields later entries' prerequisites look at. */
+  readonly track: number;
+  /** The header written for versions 0..OFP15 (headerFor), by version. */
+  readonly headers: readonly (OxmHeader | null)[];
 }
 
-for (const f of FIELDS) {
+/** Non-experimenter headers by class * 128 + field (numbers below 2^23: small integers as Map keys). */
+const CODEC_BY_HEADER = new Map<number, FieldCodec>();
+/** Experimenter headers: experimenter id, then field. */
+const CODEC_BY_EXPERIMENTER = new Map<number, Map<number, FieldCodec>>();
+const CODEC_BY_NAME = new Map<string, FieldCodec>();
+
+// FieldPrereq as numbers (the decoder's prerequisite check is a switch on them).
+const PRE_NONE = 0;
+const PRE_ETHERNET = 1;
+const PRE_ARP = 2;
+const PRE_VLAN_VID = 3;
+const PRE_IPV4 = 4;
+const PRE_IPV6 = 5;
+const PRE_IP = 6;
+const PRE_NSH = 7;
+const PRE_CT = 8;
+const PRE_MPLS = 9;
+const PRE_TCP = 10;
+const PRE_UDP = 11;
+const PRE_SCTP = 12;
+const PRE_ICMPV4 = 13;
+const PRE_ICMPV6 = 14;
+const PRE_ND = 15;
+const PRE_ND_SOLICIT = 16;
+const PRE_ND_ADVERT = 17;
+const PRE_NUMBERS: Readonly<Record<FieldPrereq, number>> = {
+  none: PRE_NONE,
+  Ethernet: PRE_ETHERNET,
+  ARP: PRE_ARP,
+  'VLAN VID': PRE_VLAN_VID,
+  IPv4: PRE_IPV4,
+  IPv6: PRE_IPV6,
+  'IPv4/IPv6': PRE_IP,
+  NSH: PRE_NSH,
+  CT: PRE_CT,
+  MPLS: PRE_MPLS,
+  TCP: PRE_TCP,
+  UDP: PRE_UDP,
+  SCTP: PRE_SCTP,
+  ICMPv4: PRE_ICMPV4,
+  ICMPv6: PRE_ICMPV6,
+  ND: PRE_ND,
+  'ND solicit': PRE_ND_SOLICIT,
+  'ND advert': PRE_ND_ADVERT,
+};
+
+// The fields whose values prerequisites depend on (prereqsMet reads them from the entries before).
+const TRACK_NONE = 0;
+const TRACK_ETH_TYPE = 1;
+const TRACK_NW_PROTO = 2;
+const TRACK_PACKET_TYPE = 3;
+const TRACK_VLAN_VID = 4;
+const TRACK_VLAN_TCI = 5;
+const TRACK_CT_STATE = 6;
+const TRACK_ICMPV6_TYPE = 7;
+const TRACK_ICMPV6_CODE = 8;
+const TRACKS: Readonly<Record<string, number>> = {
+  eth_type: TRACK_ETH_TYPE,
+  nw_proto: TRACK_NW_PROTO,
+  packet_type: TRACK_PACKET_TYPE,
+  vlan_vid: TRACK_VLAN_VID,
+  vlan_tci: TRACK_VLAN_TCI,
+  ct_state: TRACK_CT_STATE,
+  icmpv6_type: TRACK_ICMPV6_TYPE,
+  icmpv6_code: TRACK_ICMPV6_CODE,
+};
+
+/**
+ * Value checks Open vSwitch makes (mf_is_value_valid), on the value as a number (fields of 4 bytes or
+ * less): the bits a field may not have set. Fields not named take any value.
+ */
+const VALUE_RULES: Readonly<Record<string, (v: number) => boolean>> = {
+  in_port_oxm: (v) => v < 0xff00 || v >= 0xffffff00,
+  actset_output: (v) => v < 0xff00 || v >= 0xffffff00,
+  nw_tos: (v) => (v & ~0xfc) === 0,
+  ip_dscp: (v) => v <= 0x3f,
+  nw_ecn: (v) => v <= 3,
+  ip_frag: (v) => v <= 3,
+  tcp_flags: (v) => v <= 0x0fff,
+  arp_op: (v) => v <= 0xff,
+  dl_vlan: (v) => v <= 0x0fff,
+  vlan_vid: (v) => v <= 0x1fff,
+  dl_vlan_pcp: (v) => v <= 7,
+  vlan_pcp: (v) => v <= 7,
+  mpls_tc: (v) => v <= 7,
+  ipv6_label: (v) => v <= 0xfffff,
+  mpls_label: (v) => v <= 0xfffff,
+  mpls_bos: (v) => v <= 1,
+  tun_flags: (v) => v <= 1,
+  ct_state: (v) => v <= 0xff,
+  nsh_ttl: (v) => v <= 63,
+  nsh_mdtype: (v) => v === 1 || v === 2,
+  nsh_spi: (v) => v <= 0xffffff,
+};
+
+/** Versions for which the header choice is worked out in advance (0 = NXM, up to OpenFlow 1.5). */
+const CODEC_VERSIONS = 7;
+
+for (let id = 0; id < FIELDS.length; id++) {
+  const f = FIELDS[id];
   BY_NAME.set(f.name, f);
+  const headers: (OxmHeader | null)[] = [];
+  for (let v = 0; v < CODEC_VERSIONS; v++) headers.push(headerFor(f, v));
+  const codec: FieldCodec = {
+    info: f,
+    id,
+    prereq: PRE_NUMBERS[f.prereq],
+    valueRule: valueRuleOf(f),
+    track: Object.hasOwn(TRACKS, f.name) ? TRACKS[f.name] : TRACK_NONE,
+    headers,
+  };
+  CODEC_BY_NAME.set(f.name, codec);
   for (const h of f.headers) {
-    BY_HEADER.set(headerKey(h.cls, h.field, h.experimenter), f);
+    if (h.cls === OXM_CLASS_EXPERIMENTER) {
+      let byField = CODEC_BY_EXPERIMENTER.get(h.experimenter >>> 0);
+      if (!byField) {
+        byField = new Map();
+        CODEC_BY_EXPERIMENTER.set(h.experimenter >>> 0, byField);
+      }
+      byField.set(h.field, codec);
+    } else CODEC_BY_HEADER.set(h.cls * 128 + h.field, codec);
     HEADER_BY_NAME.set(h.name, h);
   }
 }
 for (const f of FIELDS) if (f.alias && !BY_NAME.has(f.alias)) BY_NAME.set(f.alias, f);
+for (const f of FIELDS) {
+  const codec = CODEC_BY_NAME.get(f.name);
+  if (f.alias && codec && !CODEC_BY_NAME.has(f.alias)) CODEC_BY_NAME.set(f.alias, codec);
+}
+
+/** The codec entry of a header (class, field, experimenter for class 0xffff), or undefined. */
+function codecByHeader(cls: number, field: number, experimenter: number): FieldCodec | undefined {
+  if (cls === OXM_CLASS_EXPERIMENTER) return CODEC_BY_EXPERIMENTER.get(experimenter >>> 0)?.get(field);
+  return CODEC_BY_HEADER.get(cls * 128 + field);
+}
 
 /** Every field, in Open vSwitch's order. */
 export const ALL_FIELDS: readonly FieldInfo[] = FIELDS;
@@ -347,7 +488,7 @@ export function ofctlAlias(name: string): string | null {
 
 /** The field an NXM/OXM header names (class, field, experimenter), or undefined. */
 export function fieldByHeader(cls: number, field: number, experimenter = 0): FieldInfo | undefined {
-  return BY_HEADER.get(headerKey(cls, field, cls === OXM_CLASS_EXPERIMENTER ? experimenter : 0));
+  return codecByHeader(cls, field, experimenter)?.info;
 }
 
 /** An NXM/OXM header by its name (NXM_OF_ETH_DST), or undefined. */
@@ -398,49 +539,18 @@ function be(value: Uint8Array): number {
   return v;
 }
 
+/**
+ * The value check isValueValid() makes for a field, on its value as a number (a value of more than 4
+ * bytes counts as 0); null when the field takes any value. For callers that check many values.
+ */
+export function valueRuleOf(field: FieldInfo): ((v: number) => boolean) | null {
+  return Object.hasOwn(VALUE_RULES, field.name) ? VALUE_RULES[field.name] : null;
+}
+
 /** Value checks Open vSwitch makes (mf_is_value_valid): the bits a field may not have set. */
 export function isValueValid(field: FieldInfo, value: Uint8Array): boolean {
-  const v = value.length <= 4 ? be(value) : 0;
-  switch (field.name) {
-    case 'in_port_oxm':
-    case 'actset_output':
-      return v < 0xff00 || v >= 0xffffff00;
-    case 'nw_tos':
-      return (v & ~0xfc) === 0;
-    case 'ip_dscp':
-      return v <= 0x3f;
-    case 'nw_ecn':
-    case 'ip_frag':
-      return v <= 3;
-    case 'tcp_flags':
-      return v <= 0x0fff;
-    case 'arp_op':
-      return v <= 0xff;
-    case 'dl_vlan':
-      return v <= 0x0fff;
-    case 'vlan_vid':
-      return v <= 0x1fff;
-    case 'dl_vlan_pcp':
-    case 'vlan_pcp':
-    case 'mpls_tc':
-      return v <= 7;
-    case 'ipv6_label':
-    case 'mpls_label':
-      return v <= 0xfffff;
-    case 'mpls_bos':
-    case 'tun_flags':
-      return v <= 1;
-    case 'ct_state':
-      return v <= 0xff;
-    case 'nsh_ttl':
-      return v <= 63;
-    case 'nsh_mdtype':
-      return v === 1 || v === 2;
-    case 'nsh_spi':
-      return v <= 0xffffff;
-    default:
-      return true;
-  }
+  const rule = valueRuleOf(field);
+  return rule === null || rule(value.length <= 4 ? be(value) : 0);
 }
 
 /** One raw TLV header. */
@@ -486,33 +596,115 @@ function describeHeader(h: TlvHeader): string {
   return `class 0x${h.cls.toString(16)} field ${h.field}${exp} hasmask ${h.hasMask ? 1 : 0} length ${h.payloadLen}`;
 }
 
+/** Where decoded values and masks are copied to. */
+const tlvBytes = new ByteSlab();
+
 /**
  * Decodes `len` bytes of NXM/OXM entries (no padding) at the reader's position. Errors are those Open
  * vSwitch answers with: OFPBMC_BAD_LEN (truncated), OFPBMC_BAD_FIELD (unknown header or wrong length),
  * OFPBMC_BAD_WILDCARDS (value bits outside the mask), OFPBMC_BAD_MASK, OFPBMC_BAD_VALUE, and in strict
  * mode OFPBMC_DUP_FIELD and OFPBMC_BAD_PREREQ.
  */
-/** Where decoded values and masks are copied to. */
-const tlvBytes = new ByteSlab();
-
 export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}): DecodedTlvs {
-  const sub = r.sub(len, 'OFPBMC_BAD_LEN', 'nx_match');
   const entries: MatchEntry[] = [];
+  const cookie = pullTlvs(r, len, opts.allowCookie === true, opts.strict === true, entries);
+  return { entries, cookie };
+}
+
+/** Generation marks of the fields seen by the current strict decoding (by FieldCodec id). */
+const seenMarks = new Uint32Array(FIELDS.length);
+let seenGeneration = 0;
+
+/** A fresh generation for seenMarks: no field is seen in it yet. */
+function nextSeenGeneration(): number {
+  seenGeneration = (seenGeneration + 1) >>> 0;
+  if (seenGeneration === 0) {
+    seenMarks.fill(0);
+    seenGeneration = 1;
+  }
+  return seenGeneration;
+}
+
+/** Big-endian number of the `n` (<= 4) bytes of `b` at `at`. */
+function beAt(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + b[at + i];
+  return v;
+}
+
+function allBytesAre(b: Uint8Array, at: number, n: number, v: number): boolean {
+  for (let i = 0; i < n; i++) if (b[at + i] !== v) return false;
+  return true;
+}
+
+/**
+ * decodeTlvs() into `entries`, returning the cookie. One pass over the bytes with no intermediate objects:
+ * the header is looked up by number, the value and mask are checked where they lie and only then copied,
+ * and in strict mode the values prerequisites depend on (eth_type, nw_proto, ...) are kept as they go by
+ * rather than searched for in the entries before each field (prereqsMet gives the same answers from the
+ * entries). For each entry the checks come in Open vSwitch's order: lengths, the cookie, value bits outside
+ * the mask, the field, its mask, its value, then in strict mode prerequisites and duplicates.
+ * test/openflow/fast-paths.test.ts keeps the entry-by-entry decoder as the reference this must match.
+ */
+function pullTlvs(
+  r: Reader,
+  len: number,
+  allowCookie: boolean,
+  strict: boolean,
+  entries: MatchEntry[],
+): DecodedTlvs['cookie'] {
+  r.need(len, 'nx_match');
+  const buf = r.buf;
+  let pos = r.pos;
+  const end = pos + len;
+  r.pos = end;
   let cookie: DecodedTlvs['cookie'] = null;
-  const seen = new Set<string>();
-  while (sub.left > 0) {
-    const h = readTlvHeader(sub, 'OFPBMC_BAD_LEN');
-    if (sub.left < h.payloadLen) {
+  const generation = strict ? nextSeenGeneration() : 0;
+  // A field with a prerequisite makes the match Ethernet-only, which Open vSwitch records as a
+  // packet_type match: a packet_type entry after it is a duplicate.
+  let packetTypeImplied = false;
+  // What the entries so far say, as prereqsMet reads them (exact values; -1 for none).
+  let dlType = 0;
+  let proto = 0;
+  let packetType = -1;
+  let vlanVid = -1;
+  let vlanTci = -1;
+  let ctState = -1;
+  let icmpType = 0;
+  let icmpCode = 0;
+  while (pos < end) {
+    if (end - pos < 4) throw new OfpError('OFPBMC_BAD_LEN', `partial (${end - pos}-byte) OXM entry`);
+    const header = ((buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]) >>> 0;
+    pos += 4;
+    const cls = header >>> 16;
+    const field = (header >>> 9) & 0x7f;
+    const hasMask = (header & 0x100) !== 0;
+    let payloadLen = header & 0xff;
+    let experimenter = 0;
+    if (cls === OXM_CLASS_EXPERIMENTER) {
+      if (end - pos < 4) throw new OfpError('OFPBMC_BAD_LEN', 'partial experimenter OXM header');
+      if (payloadLen < 4) {
+        throw new OfpError(
+          'OFPBMC_BAD_LEN',
+          `experimenter OXM header with length ${payloadLen} (minimum is 4)`,
+        );
+      }
+      experimenter = beAt(buf, pos, 4);
+      pos += 4;
+      payloadLen -= 4;
+    }
+    if (end - pos < payloadLen) {
       throw new OfpError(
         'OFPBMC_BAD_LEN',
-        `OXM entry calls for ${h.payloadLen}-byte payload, ${sub.left} remain`,
+        `OXM entry calls for ${payloadLen}-byte payload, ${end - pos} remain`,
       );
     }
-    const isCookie =
-      h.cls === 0x0001 && h.field === NXM_NX_COOKIE_FIELD && h.payloadLen === (h.hasMask ? 16 : 8);
-    if (isCookie && opts.allowCookie) {
-      const value = sub.u64();
-      const mask = h.hasMask ? sub.u64() : null;
+    const at = pos;
+    pos += payloadLen;
+    const isCookie = cls === 0x0001 && field === NXM_NX_COOKIE_FIELD && payloadLen === (hasMask ? 16 : 8);
+    if (isCookie && allowCookie) {
+      const value = (BigInt(beAt(buf, at, 4)) << 32n) | BigInt(beAt(buf, at + 4, 4));
+      const mask = hasMask ? (BigInt(beAt(buf, at + 8, 4)) << 32n) | BigInt(beAt(buf, at + 12, 4)) : null;
       if (mask !== null && (value & ~mask) !== 0n) {
         throw new OfpError('OFPBMC_BAD_WILDCARDS', 'cookie has bits outside its mask');
       }
@@ -522,41 +714,144 @@ export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}):
     }
     // As nx_pull_entry: the payload is taken and a mask checked against the value before an unknown
     // field is reported.
-    const width = h.hasMask ? Math.floor(h.payloadLen / 2) : h.payloadLen;
-    const payload = sub.view(h.payloadLen);
-    const value = tlvBytes.copy(payload, 0, width);
-    const mask = h.hasMask ? tlvBytes.copy(payload, width, 2 * width) : null;
-    if (mask) {
+    const width = hasMask ? payloadLen >>> 1 : payloadLen;
+    if (hasMask) {
       for (let i = 0; i < width; i++) {
-        if (value[i] & ~mask[i]) {
+        if (buf[at + i] & ~buf[at + width + i]) {
           throw new OfpError(
             'OFPBMC_BAD_WILDCARDS',
-            `${describeHeader(h)}: value has 1-bits where the mask has 0-bits`,
+            `${describeHeader({ cls, field, hasMask, experimenter, payloadLen })}: value has 1-bits where the mask has 0-bits`,
           );
         }
       }
     }
-    const info = fieldOfHeader(h);
-    if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown OXM field (${describeHeader(h)})`);
-    if (mask && !info.maskable && !isAll(mask, 0) && !isAll(mask, 0xff)) {
+    const codec = codecByHeader(cls, field, experimenter);
+    const info = codec?.info;
+    const fits =
+      info !== undefined &&
+      !(hasMask && payloadLen % 2 !== 0) &&
+      (info.variable ? width >= 1 && width <= info.bytes : width === info.bytes);
+    if (codec === undefined || info === undefined || !fits) {
+      throw new OfpError(
+        'OFPBMC_BAD_FIELD',
+        `unknown OXM field (${describeHeader({ cls, field, hasMask, experimenter, payloadLen })})`,
+      );
+    }
+    const exact = !hasMask || allBytesAre(buf, at + width, width, 0xff);
+    if (!exact && !info.maskable && !allBytesAre(buf, at + width, width, 0)) {
       throw new OfpError('OFPBMC_BAD_MASK', `${info.name} cannot be matched with a mask`);
     }
-    if (!info.variable && !isValueValid(info, value)) {
+    const v = width <= 4 ? beAt(buf, at, width) : 0;
+    if (!info.variable && codec.valueRule !== null && !codec.valueRule(v)) {
       throw new OfpError('OFPBMC_BAD_VALUE', `${info.name}: value out of range`);
     }
-    if (opts.strict) {
-      if (!prereqsMet(info, entries)) {
+    if (strict) {
+      const ok = prereqOk(codec.prereq, dlType, proto, packetType, vlanVid >= 0 ? vlanVid : vlanTci, ctState);
+      const nd = ok && codec.prereq >= PRE_ND ? ndOk(codec.prereq, dlType, proto, icmpType, icmpCode) : ok;
+      if (!nd) {
         throw new OfpError('OFPBMC_BAD_PREREQ', `${info.name} requires ${info.prereq} earlier in the match`);
       }
-      if (seen.has(info.name)) throw new OfpError('OFPBMC_DUP_FIELD', `${info.name} appears twice`);
+      if (seenMarks[codec.id] === generation || (codec.track === TRACK_PACKET_TYPE && packetTypeImplied)) {
+        throw new OfpError('OFPBMC_DUP_FIELD', `${info.name} appears twice`);
+      }
+      seenMarks[codec.id] = generation;
+      if (codec.prereq !== PRE_NONE) packetTypeImplied = true;
+      // A field is here at most once (a second one is a duplicate), so this is its first entry.
+      switch (codec.track) {
+        case TRACK_ETH_TYPE:
+          if (exact) dlType = v;
+          break;
+        case TRACK_NW_PROTO:
+          if (exact) proto = v;
+          break;
+        case TRACK_PACKET_TYPE:
+          if (exact) packetType = v;
+          break;
+        case TRACK_VLAN_VID:
+          vlanVid = v;
+          break;
+        case TRACK_VLAN_TCI:
+          vlanTci = v;
+          break;
+        case TRACK_CT_STATE:
+          ctState = v;
+          break;
+        case TRACK_ICMPV6_TYPE:
+          if (exact) icmpType = v;
+          break;
+        case TRACK_ICMPV6_CODE:
+          if (exact) icmpCode = v;
+          break;
+      }
     }
-    seen.add(info.name);
-    // A field with a prerequisite makes the match Ethernet-only, which Open vSwitch records as a
-    // packet_type match: a packet_type entry after it is a duplicate.
-    if (info.prereq !== 'none') seen.add('packet_type');
+    const value = tlvBytes.copy(buf, at, at + width);
+    const mask = hasMask ? tlvBytes.copy(buf, at + width, at + 2 * width) : null;
     entries.push({ field: info.name, value, mask });
   }
-  return { entries, cookie };
+  return cookie;
+}
+
+/**
+ * prereqsMet() from the values the entries before establish: the Ethertype and IP protocol (0 when not
+ * matched exactly), packet_type (-1 when not exact), the VLAN tag match (vlan_vid's value, else
+ * vlan_tci's, -1 for neither) and ct_state's value (-1 for none). ND prerequisites also need ndOk().
+ */
+function prereqOk(
+  prereq: number,
+  dlType: number,
+  proto: number,
+  packetType: number,
+  tag: number,
+  ctState: number,
+): boolean {
+  const ip = dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6;
+  switch (prereq) {
+    case PRE_NONE:
+      return true;
+    case PRE_ETHERNET:
+      return packetType <= 0;
+    case PRE_ARP:
+      return dlType === ETH_TYPE_ARP || dlType === ETH_TYPE_RARP;
+    case PRE_IPV4:
+      return dlType === ETH_TYPE_IP;
+    case PRE_IPV6:
+      return dlType === ETH_TYPE_IPV6;
+    case PRE_IP:
+      return ip;
+    case PRE_VLAN_VID:
+      // OFPVID_PRESENT in vlan_vid and the CFI bit in vlan_tci are the same bit.
+      return tag >= 0 && (tag & 0x1000) !== 0;
+    case PRE_MPLS:
+      return dlType === 0x8847 || dlType === 0x8848;
+    case PRE_NSH:
+      return dlType === ETH_TYPE_NSH;
+    case PRE_CT:
+      // Tracked (0x20) and not invalid (0x10).
+      return ctState >= 0 && (ctState & 0x20) !== 0 && (ctState & 0x10) === 0;
+    case PRE_TCP:
+      return ip && proto === 6;
+    case PRE_UDP:
+      return ip && proto === 17;
+    case PRE_SCTP:
+      return ip && proto === 132;
+    case PRE_ICMPV4:
+      return dlType === ETH_TYPE_IP && proto === 1;
+    case PRE_ICMPV6:
+    case PRE_ND:
+    case PRE_ND_SOLICIT:
+    case PRE_ND_ADVERT:
+      return dlType === ETH_TYPE_IPV6 && proto === 58;
+    default:
+      return false;
+  }
+}
+
+/** The rest of an ND prerequisite (after ICMPv6's): the ICMPv6 type and code matched exactly (else 0). */
+function ndOk(prereq: number, dlType: number, proto: number, type: number, code: number): boolean {
+  if (!(dlType === ETH_TYPE_IPV6 && proto === 58) || code !== 0) return false;
+  if (prereq === PRE_ND_SOLICIT) return type === 135;
+  if (prereq === PRE_ND_ADVERT) return type === 136;
+  return type === 135 || type === 136;
 }
 
 /** The exact value of `name` in the entries so far, as a number (masked or absent: undefined). */
@@ -643,8 +938,7 @@ export function prereqsMet(field: FieldInfo, before: readonly MatchEntry[]): boo
 }
 
 /** Throws OFPBMC_BAD_FIELD / OFPBMC_BAD_LEN if an entry cannot be written (unknown field, wrong size). */
-function checkEntry(e: MatchEntry): FieldInfo {
-  const info = fieldInfo(e.field);
+function checkEntry(e: MatchEntry, info: FieldInfo | undefined = fieldInfo(e.field)): FieldInfo {
   if (!info) throw new OfpError('OFPBMC_BAD_FIELD', `unknown field ${e.field}`);
   const ok = info.variable
     ? e.value.length >= 1 && e.value.length <= info.bytes
@@ -673,9 +967,11 @@ export function encodeTlvs(
   cookie: DecodedTlvs['cookie'] = null,
 ): number {
   const start = w.len;
+  const known = version >= 0 && version < CODEC_VERSIONS;
   for (const e of entries) {
-    const info = checkEntry(e);
-    const h = headerFor(info, version);
+    const codec = CODEC_BY_NAME.get(e.field);
+    const info = checkEntry(e, codec?.info);
+    const h = known && codec ? codec.headers[version] : headerFor(info, version);
     if (!h) throw new OfpError('OFPBMC_BAD_FIELD', `${info.name} has no NXM or OXM header`);
     writeTlvHeader(w, h, e.mask !== null, e.value.length);
     w.bytes(e.value);
@@ -707,9 +1003,10 @@ export function decodeNxMatch(r: Reader, matchLen: number, opts: OxmDecodeOption
       `nx_match length ${matchLen}, rounded up to ${padded}, exceeds ${r.left}`,
     );
   }
-  const out = decodeTlvs(r, matchLen, opts);
+  const entries: MatchEntry[] = [];
+  const cookie = pullTlvs(r, matchLen, opts.allowCookie === true, opts.strict === true, entries);
   r.skip(padded - matchLen);
-  return out;
+  return { entries, cookie };
 }
 
 /** Writes an nx_match (NXM headers) plus padding to 8; returns match_len (without padding). */
@@ -746,7 +1043,8 @@ export function decodeOxmMatch(r: Reader, opts: OxmDecodeOptions = {}): MatchEnt
   const padded = roundUp8(length);
   if (r.left < padded) throw new OfpError('OFPBMC_BAD_LEN', `ofp_match length ${length} exceeds the message`);
   r.skip(4);
-  const { entries } = decodeTlvs(r, length - 4, { ...opts, allowCookie: false });
+  const entries: MatchEntry[] = [];
+  pullTlvs(r, length - 4, false, opts.strict === true, entries);
   r.skip(padded - length);
   return entries;
 }

@@ -115,6 +115,9 @@ export class Reader {
   u64(): bigint {
     const hi = this.u32();
     const lo = this.u32();
+    // Flow mods carry cookies and masks of 0 and all-ones: constants for those, no BigInt arithmetic.
+    if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+    if (hi === 0xffffffff && lo === 0xffffffff) return U64_MAX;
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
@@ -180,6 +183,9 @@ export class Reader {
   }
 }
 
+/** 2^64 - 1, the all-ones cookie and mask. */
+const U64_MAX = 0xffffffffffffffffn;
+
 /** Growable big-endian writer. */
 export class Writer {
   private buf: Uint8Array;
@@ -225,20 +231,27 @@ export class Writer {
   }
 
   u64(v: bigint): this {
+    if (v === 0n) return this.u32(0).u32(0);
+    if (v === U64_MAX || v === -1n) return this.u32(0xffffffff).u32(0xffffffff);
     const x = BigInt.asUintN(64, v);
     this.u32(Number(x >> 32n));
     return this.u32(Number(x & 0xffffffffn));
   }
 
   bytes(b: Uint8Array): this {
-    const at = this.room(b.length);
-    this.buf.set(b, at);
+    const n = b.length;
+    const at = this.room(n);
+    // Match values are a few bytes: a loop is cheaper than set() for those.
+    if (n <= 16) for (let i = 0; i < n; i++) this.buf[at + i] = b[i];
+    else this.buf.set(b, at);
     return this;
   }
 
   zeros(n: number): this {
     const at = this.room(n);
-    this.buf.fill(0, at, at + n);
+    // Mostly padding of a few bytes: a loop is cheaper than fill() for those.
+    if (n <= 16) for (let i = 0; i < n; i++) this.buf[at + i] = 0;
+    else this.buf.fill(0, at, at + n);
     return this;
   }
 
@@ -278,7 +291,8 @@ export class Writer {
 
   /** The bytes written, in place: valid until the next write or reset(). */
   view(): Uint8Array {
-    return this.buf.subarray(0, this.len);
+    // The constructor, not subarray() (which looks up a species constructor): one view per message sent.
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.len);
   }
 
   /** Forgets what was written, keeping the room. */
@@ -337,10 +351,14 @@ export class ByteSlab {
       this.slab = new Uint8Array(BYTE_SLAB);
       this.used = 0;
     }
-    const out = this.slab.subarray(this.used, this.used + n);
-    out.set(src.subarray(from, to));
-    this.used += n;
-    return out;
+    // A view made from the buffer (not subarray(), which looks up a species constructor) and a byte loop
+    // (not set(), which wants a view of the source too): the copies are a few bytes each.
+    const slab = this.slab;
+    const at = this.used;
+    if (n <= 32) for (let i = 0; i < n; i++) slab[at + i] = src[from + i];
+    else slab.set(src.subarray(from, to), at);
+    this.used = at + n;
+    return new Uint8Array(slab.buffer, at, n);
   }
 }
 
@@ -362,6 +380,12 @@ export interface FrameResult {
   messages: Uint8Array[];
   error: OfpFramingError | null;
 }
+
+/**
+ * Where framed messages are copied to: a buffer of its own for each message (slice()) cost more in
+ * allocation and garbage collection than decoding a flow mod. A kept message keeps its 64 KiB slab.
+ */
+const messageBytes = new ByteSlab();
 
 /**
  * Splits a stream into OpenFlow messages by ofp_header.length. A length below 8 cannot be skipped (the
@@ -401,7 +425,7 @@ export class OfpFramer {
         return { messages, error: this.failure };
       }
       if (data.length - at < len) break;
-      messages.push(data.slice(at, at + len));
+      messages.push(messageBytes.copy(data, at, at + len));
       at += len;
     }
     this.offset += at;
