@@ -18,8 +18,11 @@ export function newOfFlow(): Uint32Array {
   return new Uint32Array(FLOW_WORDS);
 }
 
-/** Words per slab of a FlowWordsPool: one ArrayBuffer serves this many flows. */
-const SLAB_WORDS = FLOW_WORDS * 1024;
+/**
+ * Flows per slab of a FlowWordsPool: one ArrayBuffer of about 32 KiB serves this many. Small slabs are
+ * freed sooner when a few of their views live on.
+ */
+const SLAB_FLOWS = Math.floor(8192 / FLOW_WORDS);
 
 /**
  * Zeroed FLOW_WORDS views carved from shared slabs. A separate Uint32Array per match costs an ArrayBuffer
@@ -28,16 +31,17 @@ const SLAB_WORDS = FLOW_WORDS * 1024;
  * from different pools (or the short-lived ones pin the slabs of the long-lived ones).
  */
 export class FlowWordsPool {
-  private slab = new Uint32Array(SLAB_WORDS);
+  private slab = new ArrayBuffer(SLAB_FLOWS * FLOW_WORDS * 4);
   private used = 0;
 
   alloc(): Uint32Array {
-    if (this.used + FLOW_WORDS > SLAB_WORDS) {
-      this.slab = new Uint32Array(SLAB_WORDS);
+    if (this.used === SLAB_FLOWS) {
+      this.slab = new ArrayBuffer(SLAB_FLOWS * FLOW_WORDS * 4);
       this.used = 0;
     }
-    const view = this.slab.subarray(this.used, this.used + FLOW_WORDS);
-    this.used += FLOW_WORDS;
+    // A view made straight on the buffer: subarray() costs three times as much.
+    const view = new Uint32Array(this.slab, this.used * FLOW_WORDS * 4, FLOW_WORDS);
+    this.used++;
     return view;
   }
 }
