@@ -315,18 +315,28 @@ export class Rule extends FlowMatch implements ClsRule {
   attach(): void {
     const l = this.at;
     if (typeof l === 'number') return;
-    this.at = ROWS.take();
-    this.tableId = l.tableId;
-    this.cookie = l.cookie;
-    this.idleTimeout = l.idleTimeout;
-    this.hardTimeout = l.hardTimeout;
-    this.importance = l.importance;
-    this.flags = l.flags;
-    this.created = l.created;
-    this.modified = l.modified;
-    this.used = l.used;
-    this.packets = l.packets;
-    this.bytes = l.bytes;
+    const row = ROWS.take();
+    this.at = row;
+    // Written straight into the columns, in the setters' layout (this runs for every rule loaded).
+    const f = row * F64;
+    const f64 = ROWS.f64;
+    f64[f] = l.created;
+    f64[f + 1] = l.modified;
+    f64[f + 2] = l.used;
+    f64[f + 3] = l.packets;
+    f64[f + 4] = l.bytes;
+    const u = row * U32;
+    const u32 = ROWS.u32;
+    const cookie = l.cookie;
+    if (cookie === 0n) {
+      u32[u] = 0;
+      u32[u + 1] = 0;
+    } else {
+      u32[u] = Number(BigInt.asUintN(64, cookie) >> 32n);
+      u32[u + 1] = Number(BigInt.asUintN(32, cookie));
+    }
+    u32[u + 2] = ((l.idleTimeout & 0xffff) << 16) | (l.hardTimeout & 0xffff);
+    u32[u + 3] = ((l.importance & 0xffff) << 16) | ((l.flags & 0xff) << 8) | (l.tableId & 0xff);
   }
 
   /** Moves the numbers out of the row (the rule left its table) and frees it. */
