@@ -84,6 +84,7 @@ napi_value js_region_create(napi_env env, napi_callback_info info);
 napi_value js_region_free(napi_env env, napi_callback_info info);
 napi_value js_packet_open(napi_env env, napi_callback_info info);
 napi_value js_packet_send(napi_env env, napi_callback_info info);
+napi_value js_packet_recv(napi_env env, napi_callback_info info);
 napi_value js_packet_stats(napi_env env, napi_callback_info info);
 napi_value js_sock_error(napi_env env, napi_callback_info info);
 napi_value js_tap_open(napi_env env, napi_callback_info info);

@@ -5,6 +5,12 @@
 // timer (1 ms at the least) fires, which would add milliseconds to every ping through the switch. V2 hands
 // over each frame as it lands and wakes the poller per packet; JS still reads the frames straight from the
 // ring, with no system call per packet.
+//
+// Why small ring slots: the kernel maps every slot at mmap, so the ring is resident whatever the traffic.
+// Slots sized for an MTU-1500 frame keep it at about 2 MiB per port; a frame that does not fit its slot (a
+// GSO super-frame from a veth or TAP with its offloads on, a jumbo frame) is queued whole on the socket's
+// ordinary receive queue instead (PACKET_COPY_THRESH), its slot marked TP_STATUS_COPY, and read from there
+// with packetRecv (one recvmmsg for a run of them) — kernel memory that is used only while they wait.
 #include <errno.h>
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
@@ -23,6 +29,15 @@
 #define MAX_RING_BYTES ((uint64_t)1 << 30)
 // Send buffer asked for, so a batch of GSO super-frames is never refused for want of buffer space.
 #define SNDBUF_BYTES (8 << 20)
+// Receive buffer asked for: room on the receive queue for frames too big for a ring slot (PACKET_COPY_THRESH).
+// tpacket_rcv queues one while the memory charged to the socket is under the limit (the kernel doubles the
+// value asked for, to allow for its overhead), so several dozen 64 KiB super-frames may wait while JS is
+// busy; past that they are truncated in the ring and counted as dropped.
+#define RCVBUF_BYTES (4 << 20)
+// The virtio-net header the kernel puts before each frame (PACKET_VNET_HDR).
+#define VNET_HDR_BYTES 10
+// Most frames one packetRecv takes.
+#define RECV_MAX 64
 // sendmmsg takes at most this many messages per call (the kernel's UIO_MAXIOV).
 #define MMSG_MAX 1024
 
@@ -87,6 +102,14 @@ napi_value js_packet_open(napi_env env, napi_callback_info info) {
     return open_failed(env, fd, NULL, 0, "setsockopt(PACKET_VNET_HDR)", ifname);
   if (set_int_opt(fd, SOL_PACKET, PACKET_RESERVE, (int)s.reserve) < 0)
     return open_failed(env, fd, NULL, 0, "setsockopt(PACKET_RESERVE)", ifname);
+  // Any frame longer than its ring slot is also queued whole on the receive queue (TPACKET_V1/V2 only);
+  // the slot gets the truncated copy, marked TP_STATUS_COPY, in its place in the ring's order.
+  if (set_int_opt(fd, SOL_PACKET, PACKET_COPY_THRESH, 1) < 0)
+    return open_failed(env, fd, NULL, 0, "setsockopt(PACKET_COPY_THRESH)", ifname);
+  // SO_RCVBUFFORCE passes net.core.rmem_max but needs CAP_NET_ADMIN; SO_RCVBUF is capped by it.
+  if (set_int_opt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF_BYTES) < 0 &&
+      set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, RCVBUF_BYTES) < 0)
+    return open_failed(env, fd, NULL, 0, "setsockopt(SO_RCVBUF)", ifname);
   uint32_t per_block = s.block_size / s.frame_size;
   struct tpacket_req req = {s.block_size, s.frame_count / per_block, s.frame_size, s.frame_count};
   if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
@@ -185,6 +208,55 @@ napi_value js_packet_send(napi_env env, napi_callback_info info) {
     sent += (uint32_t)r;
   }
   return make_number(env, sent);
+}
+
+// packetRecv(fd, region, offsets, lengths, max, slotLen) → count: one recvmmsg of up to `max` frames from
+// the socket's receive queue — frames too big for their ring slot, queued whole by the kernel
+// (PACKET_COPY_THRESH) in ring order. Frame i lands at offsets[i] in `region`, its virtio-net header first as
+// in the ring (at most slotLen bytes); its whole length with that header goes to lengths[i] (MSG_TRUNC: more
+// than slotLen means it was cut short). Returns the count, 0 when nothing is queued.
+napi_value js_packet_recv(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  int32_t fd, region;
+  uint32_t *offsets, *lengths, max, slot_len;
+  size_t n_off, n_len;
+  if (!get_args(env, info, 6, argv) || !arg_i32(env, argv[0], "fd", 0, INT32_MAX, &fd) ||
+      !arg_i32(env, argv[1], "region", 0, INT32_MAX, &region) ||
+      !arg_u32_array(env, argv[2], "offsets", &offsets, &n_off) ||
+      !arg_u32_array(env, argv[3], "lengths", &lengths, &n_len) || !arg_u32(env, argv[4], "max", RECV_MAX, &max) ||
+      !arg_u32(env, argv[5], "slotLen", UINT32_MAX, &slot_len))
+    return NULL;
+  if (max > n_off || max > n_len)
+    return throw_invalid(env, "max %u exceeds offsets (%zu) or lengths (%zu)", max, n_off, n_len);
+  // Shorter, and the kernel would fail the recv for want of room for the vnet header, dropping the frame.
+  if (slot_len < VNET_HDR_BYTES) return throw_invalid(env, "slotLen %u is shorter than a vnet header", slot_len);
+  struct mmsghdr msgs[RECV_MAX];
+  struct iovec iovs[RECV_MAX];
+  struct region *r;
+  for (uint32_t i = 0; i < max; i++) {
+    if (!region_check(env, region, offsets[i], slot_len, &r)) return NULL;
+    iovs[i] = (struct iovec){r->base + offsets[i], slot_len};
+    msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iovs[i], .msg_iovlen = 1}};
+  }
+  if (max == 0) return make_number(env, 0);
+  bool retried = false;
+  for (;;) {
+    int n = recvmmsg(fd, msgs, max, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    if (n >= 0) {
+      for (int i = 0; i < n; i++) lengths[i] = msgs[i].msg_len;
+      return make_number(env, n);
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_number(env, 0);
+    // The socket's pending error (ENETDOWN once its interface went down) is reported instead of the first
+    // frame, and cleared by that: the frames are still queued, and the caller is waiting for them.
+    if (errno == ENETDOWN && !retried) {
+      retried = true;
+      continue;
+    }
+    char subject[32];
+    return throw_errno(env, errno, "recvmmsg", fd_subject(subject, sizeof subject, fd));
+  }
 }
 
 // packetStats(fd) → {packets, drops}: the ring's counters since the last call (reading resets them).

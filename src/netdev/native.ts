@@ -79,7 +79,9 @@ export interface NativeAddon {
   regionFree(region: number): void;
   /**
    * An AF_PACKET socket on `ifname` (TPACKET_V2 ring of `frameCount` frames of `frameSize` bytes,
-   * `blockSize / frameSize` of them per ring block; PACKET_VNET_HDR; PACKET_RESERVE `reserve`).
+   * `blockSize / frameSize` of them per ring block; PACKET_VNET_HDR; PACKET_RESERVE `reserve`). A frame
+   * longer than its ring slot is also queued whole on the socket (PACKET_COPY_THRESH, a receive buffer of
+   * a few MiB) and its slot marked TP_STATUS_COPY: read it with packetRecv.
    */
   packetOpen(
     ifname: string,
@@ -90,6 +92,20 @@ export interface NativeAddon {
   ): PacketSocket;
   /** One sendmmsg of `count` (region, offset, length) frames, each starting with its vnet header. */
   packetSend(fd: number, descs: Uint32Array, count: number): number;
+  /**
+   * One recvmmsg of up to `max` (<= PACKET_RECV_MAX) frames queued on a packet socket (those too big for
+   * their ring slot, in ring order): frame i, its vnet header first, at offsets[i] in `region` (at most
+   * slotLen bytes), its whole length with the vnet header to lengths[i] (more than slotLen: cut short).
+   * Returns the count; 0 when nothing is queued.
+   */
+  packetRecv(
+    fd: number,
+    region: number,
+    offsets: Uint32Array,
+    lengths: Uint32Array,
+    max: number,
+    slotLen: number,
+  ): number;
   /** The ring's counters (PACKET_STATISTICS; reading resets them). */
   packetStats(fd: number): RingStats;
   /** Reads and clears a socket's pending error (SO_ERROR): an errno number, 0 for none. */
@@ -178,6 +194,8 @@ export interface NativeAddon {
   dgramSend(fd: number, descs: Uint32Array, addrs: Uint32Array, count: number): number;
 }
 
+/** Most frames one packetRecv call takes. */
+export const PACKET_RECV_MAX = 64;
 /** Most datagrams one dgramRecv or dgramSend call handles. */
 export const DGRAM_MAX_BATCH = 64;
 /** Words of addrs per datagram in dgramRecv: family, source (4), destination (4). */

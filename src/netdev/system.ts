@@ -1,10 +1,15 @@
 // The `system` netdev (Open vSwitch's netdev-linux): an existing Linux interface used through an AF_PACKET
 // socket. Receive walks the socket's TPACKET_V2 ring in place from JS (no system call, no copy, no
-// allocation per frame); transmit queues (region, offset, length) descriptors and sends them with one
-// sendmmsg — straight from another port's ring when the frame came from one.
+// allocation per frame). The kernel maps the whole ring at once, resident whatever the traffic, so its
+// slots are sized for an MTU-1500 frame: 2 MiB per port. A frame too big for a slot (a GSO super-frame
+// from a veth or TAP with its offloads on, a jumbo frame) is queued whole on the socket by the kernel, its
+// slot marked TP_STATUS_COPY in the ring's order; a run of them is read with one recvmmsg into buffers of
+// their own and handed over as a batch of its own, in order among the others. Transmit queues (region,
+// offset, length) descriptors and sends them with one sendmmsg — straight from another port's ring (or
+// big-frame buffers) when the frame came from one.
 
 import { kernelStats, openError, tryIfInfo, zeroStats } from './linux.js';
-import { IFF_RUNNING, IFF_UP, type IfInfo, type NativeAddon, native } from './native.js';
+import { IFF_RUNNING, IFF_UP, type IfInfo, isNativeError, type NativeAddon, native } from './native.js';
 import {
   MAX_FRAME,
   type Netdev,
@@ -20,6 +25,8 @@ import { TxQueue } from './tx-queue.js';
 // tp_status bits (linux/if_packet.h).
 const TP_STATUS_KERNEL = 0;
 const TP_STATUS_USER = 1 << 0;
+/** The frame did not fit its slot: the slot holds its start, the whole frame waits on the socket. */
+const TP_STATUS_COPY = 1 << 1;
 const TP_STATUS_VLAN_VALID = 1 << 4;
 const TP_STATUS_VLAN_TPID_VALID = 1 << 6;
 // Byte offsets of struct tpacket2_hdr's fields.
@@ -43,16 +50,46 @@ const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
  * a 16-byte boundary (80 + 118 + 10 = 208).
  */
 const RING_RESERVE = RX_HEADROOM + VLAN_HLEN - 14;
-/** Ring frame size: room for a whole MAX_FRAME after the kernel's header, reserve and vnet header. */
-const RING_FRAME_SIZE = alignUp(80 + RING_RESERVE + VNET_HDR_LEN + MAX_FRAME, 16);
+/** The longest frame of a 1500-byte MTU with a VLAN tag the kernel left in it (the inner one of two). */
+const MTU_FRAME = 14 + VLAN_HLEN + 1500;
 /**
- * Ring block size. The kernel allocates each block as a power of two pages, so a block holding exactly one
- * 64 KiB+ frame would waste nearly half its memory; a 1 MiB block holds 15 frames and wastes 6%.
+ * Ring frame size: room for an MTU_FRAME after the kernel's header (80: the tpacket2_hdr, sockaddr_ll and
+ * 16 bytes for the MAC header, aligned), RING_RESERVE and the vnet header — 1726 bytes — rounded up to a
+ * power of two, 2048, so that blocks hold whole frames with nothing left over. Bigger frames do not fit:
+ * the kernel queues them whole on the socket (PACKET_COPY_THRESH), and collect() reads them from there.
+ * The kernel maps every slot at mmap, so this size times the frame count is what each port keeps resident.
  */
-const RING_BLOCK_SIZE = 1 << 20;
+const RING_FRAME_SIZE = 1 << Math.ceil(Math.log2(80 + RING_RESERVE + VNET_HDR_LEN + MTU_FRAME));
+/**
+ * Ring block size. The kernel allocates each block as one run of contiguous pages (vmalloc when memory is
+ * too fragmented for that): 64 KiB, 32 frames, is small enough to be found easily and makes a short block
+ * table; a frame never spans two blocks, and 2048 divides it exactly.
+ */
+const RING_BLOCK_SIZE = 64 << 10;
 const FRAMES_PER_BLOCK = Math.floor(RING_BLOCK_SIZE / RING_FRAME_SIZE);
-/** Default ring: 16 blocks, 240 frames, 16 MiB. */
-const DEFAULT_RING_FRAMES = 16 * FRAMES_PER_BLOCK;
+/**
+ * Default ring: 32 blocks, 1024 frames, 2 MiB. Four times the frames the 16 MiB ring of 64 KiB slots had,
+ * so a burst of small frames waits longer for JS (which takes RX_BATCH * RX_ROUNDS per wakeup) before any
+ * is dropped; big frames wait on the socket's receive queue, outside the ring.
+ */
+const DEFAULT_RING_FRAMES = 32 * FRAMES_PER_BLOCK;
+/**
+ * Where a big frame's vnet header goes in the big-frame buffer: at least RX_HEADROOM bytes stay before it
+ * after a VLAN tag is written back (which moves it 4 bytes towards the start), and the IP header after a
+ * 14-byte Ethernet header lands on a 16-byte boundary, as in the ring (136 + 10 + 14 = 160).
+ */
+const BIG_VNET = alignUp(RX_HEADROOM + VLAN_HLEN + VNET_HDR_LEN + 14, 16) - 14 - VNET_HDR_LEN;
+/** Most bytes a big frame may have: its vnet header and a MAX_FRAME (longer ones are dropped). */
+const BIG_MAX = VNET_HDR_LEN + MAX_FRAME;
+/** Bytes of one big-frame slot: headroom, vnet header, frame; a multiple of 16 to keep the alignment. */
+const BIG_SLOT = alignUp(BIG_VNET + BIG_MAX, 16);
+/**
+ * Big frames read with one recvmmsg and handed over as one batch (so sent on with one sendmmsg): a TCP
+ * stream through the switch comes as runs of GSO super-frames, which one slot would turn into two system
+ * calls per frame. With 8 slots (514 KiB, resident only once a run that long has come) the calls cost
+ * little next to copying up to 512 KiB; more would only add memory.
+ */
+const BIG_SLOTS = 8;
 /** Frames handed to the datapath per onRx call. */
 const RX_BATCH = 64;
 /** Batches per readable callback, so one busy port cannot hold the event loop (the poll calls again). */
@@ -61,6 +98,13 @@ const RX_ROUNDS = 4;
 const TX_QUEUE = 256;
 /** Bytes of the staging region that JS-memory frames are copied into for sending. */
 const TX_STAGING = 64 * (VNET_HDR_LEN + MAX_FRAME);
+/**
+ * Where the big-frame buffer starts: in the same region, after the staging area. Anonymous memory, so its
+ * pages (and the staging area's) are resident only once a frame has been written there.
+ */
+const BIG_AREA = alignUp(TX_STAGING, 64);
+/** Offset of each big-frame slot's vnet header in the buffer region. */
+const BIG_OFFSETS = Uint32Array.from({ length: BIG_SLOTS }, (_, i) => BIG_AREA + i * BIG_SLOT + BIG_VNET);
 
 function alignUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -68,7 +112,7 @@ function alignUp(n: number, to: number): number {
 
 /** Options for opening a system netdev. */
 export interface SystemNetdevOptions {
-  /** Frames in the rx ring (a multiple of the frames per 1 MiB block, 15). */
+  /** Frames in the rx ring: a multiple of the frames per 64 KiB block (32), more than a batch (64). */
   ringFrames?: number;
 }
 
@@ -84,10 +128,18 @@ export class SystemNetdev implements Netdev {
   private readonly frameOffsets: Uint32Array;
   private readonly ringFrames: number;
   private head = 0;
+  /** Ring frames that fit their slot, read in place. */
   private readonly batch: RxBatch;
+  /** Frames too big for their slot, read from the socket into the buffer region's big-frame slots. */
+  private readonly bigBatch: RxBatch;
+  /** Their lengths as packetRecv reports them (with the vnet header). */
+  private readonly bigLengths = new Uint32Array(BIG_SLOTS);
+  /** The batch collect() filled: `batch` or `bigBatch`. */
+  private ready: RxBatch;
   private onRx: RxHandler | undefined;
   private pollHandle = -1;
-  private readonly stagingRegion: number;
+  /** Region of the tx staging area and the big-frame buffer. */
+  private readonly bufRegion: number;
   private readonly tx: TxQueue;
   private readonly counters = zeroStats();
   private closed = false;
@@ -124,15 +176,23 @@ export class SystemNetdev implements Netdev {
       lengths: new Uint32Array(RX_BATCH),
       count: 0,
     };
-    const staging = this.createStaging();
+    this.ready = this.batch;
+    const bufs = this.createBuffers();
+    this.bigBatch = {
+      buf: new Uint8Array(bufs.buffer),
+      region: bufs.region,
+      offsets: new Uint32Array(BIG_SLOTS),
+      lengths: new Uint32Array(BIG_SLOTS),
+      count: 0,
+    };
     this.tx = new TxQueue(
-      new Uint8Array(staging.buffer),
-      staging.region,
+      new Uint8Array(bufs.buffer, 0, TX_STAGING),
+      bufs.region,
       (descs, count) => this.nat.packetSend(this.fd, descs, count),
       this.counters,
       TX_QUEUE,
     );
-    this.stagingRegion = staging.region;
+    this.bufRegion = bufs.region;
   }
 
   private openSocket(): ReturnType<NativeAddon['packetOpen']> {
@@ -140,7 +200,7 @@ export class SystemNetdev implements Netdev {
       throw openError(
         this.name,
         undefined,
-        `ring of ${this.ringFrames} frames: not a multiple of ${FRAMES_PER_BLOCK}`,
+        `ring of ${this.ringFrames} frames: not a multiple of ${FRAMES_PER_BLOCK} greater than ${RX_BATCH}`,
       );
     try {
       return this.nat.packetOpen(this.name, RING_FRAME_SIZE, this.ringFrames, RING_RESERVE, RING_BLOCK_SIZE);
@@ -149,9 +209,10 @@ export class SystemNetdev implements Netdev {
     }
   }
 
-  private createStaging(): ReturnType<NativeAddon['regionCreate']> {
+  /** The region of the tx staging area and, after it, the big-frame buffer. */
+  private createBuffers(): ReturnType<NativeAddon['regionCreate']> {
     try {
-      return this.nat.regionCreate(TX_STAGING);
+      return this.nat.regionCreate(BIG_AREA + BIG_SLOTS * BIG_SLOT);
     } catch (err) {
       this.nat.closeFd(this.fd);
       throw openError(this.name, err);
@@ -202,40 +263,64 @@ export class SystemNetdev implements Netdev {
     }
   }
 
-  /** Hands up to RX_BATCH ring frames to `onRx`, then gives them back; returns how many were taken. */
+  /**
+   * Hands up to RX_BATCH ring frames to `onRx`, then gives them back; returns how many were taken. They go
+   * in order, as one batch unless big frames among them make it several (see collect).
+   */
   private receiveBatch(onRx: RxHandler): number {
-    const first = this.head;
-    const taken = this.collect();
-    if (taken === 0) return 0;
-    try {
-      if (this.batch.count > 0) onRx(this.batch);
-    } finally {
-      this.release(first, taken);
+    let taken = 0;
+    while (taken < RX_BATCH && this.onRx === onRx) {
+      const first = this.head;
+      const n = this.collect(RX_BATCH - taken);
+      if (n === 0) break;
+      taken += n;
+      const batch = this.ready;
+      try {
+        if (batch.count > 0) onRx(batch);
+      } finally {
+        this.release(first, n);
+      }
     }
     return taken;
   }
 
-  /** Fills the batch from the frames the kernel has handed over; returns how many ring frames it took. */
-  private collect(): number {
+  /**
+   * Fills a batch from the frames the kernel has handed over, taking at most `max` ring frames; returns how
+   * many it took and leaves the batch in `ready`. Frames that fit their slot make `batch`, read in place. A
+   * frame marked TP_STATUS_COPY did not fit: the whole of it waits on the socket's receive queue, queued in
+   * ring order, and a run of such frames is read into the big-frame slots as `bigBatch` — so collection
+   * stops before the run when frames were already collected, and the run makes the next batch.
+   */
+  private collect(max: number): number {
     const b = this.batch;
     let taken = 0;
     b.count = 0;
-    while (taken < RX_BATCH) {
+    this.ready = b;
+    while (taken < max) {
       const base = this.frameOffsets[this.head];
       const status = Atomics.load(this.ring32, base >>> 2);
       if ((status & TP_STATUS_USER) === 0) break;
+      if ((status & TP_STATUS_COPY) !== 0) {
+        if (b.count > 0) break;
+        taken += this.collectBig(max - taken);
+        if (this.bigBatch.count === 0) continue;
+        this.ready = this.bigBatch;
+        break;
+      }
       taken++;
       this.head = this.head + 1 === this.ringFrames ? 0 : this.head + 1;
       const len = this.ring32[(base + TP_LEN) >>> 2];
       const snap = this.ring32[(base + TP_SNAPLEN) >>> 2];
       let mac = base + this.ring16[(base + TP_MAC) >>> 1];
+      // Cut short without TP_STATUS_COPY: the receive queue was full (it holds the big frames JS has not
+      // read yet), so only the slot's part of the frame exists.
       if (snap < len || mac - VNET_HDR_LEN - VLAN_HLEN - RX_HEADROOM < base + TPACKET2_HDRLEN) {
         this.counters.rx_dropped++;
         continue;
       }
       let length = snap;
       if ((status & TP_STATUS_VLAN_VALID) !== 0) {
-        mac = this.pushVlan(base, mac, status);
+        mac = this.pushVlan(this.ring, mac, base, status);
         length += VLAN_HLEN;
       }
       b.offsets[b.count] = mac;
@@ -248,11 +333,65 @@ export class SystemNetdev implements Netdev {
   }
 
   /**
-   * Writes the VLAN tag the kernel stripped back into the frame: the vnet header and both MACs move 4 bytes
-   * towards the headroom and the tag goes after them. Returns the frame's new offset.
+   * Takes the run of TP_STATUS_COPY ring frames at the head (at most `max` and BIG_SLOTS), reads their
+   * frames from the socket with one recvmmsg (vnet header first, as in the ring) into `bigBatch`, and
+   * writes back each one's VLAN tag, which only its ring frame's header tells. Returns the ring frames
+   * taken; those without a frame to deliver are dropped and counted.
    */
-  private pushVlan(base: number, mac: number, status: number): number {
-    const u8 = this.ring;
+  private collectBig(max: number): number {
+    const limit = Math.min(max, BIG_SLOTS);
+    let run = 0;
+    for (let i = this.head; run < limit; run++) {
+      const status = Atomics.load(this.ring32, this.frameOffsets[i] >>> 2);
+      if ((status & (TP_STATUS_USER | TP_STATUS_COPY)) !== (TP_STATUS_USER | TP_STATUS_COPY)) break;
+      i = i + 1 === this.ringFrames ? 0 : i + 1;
+    }
+    const bb = this.bigBatch;
+    const got = this.receiveBig(run);
+    bb.count = 0;
+    for (let k = 0; k < run; k++) {
+      const base = this.frameOffsets[this.head];
+      this.head = this.head + 1 === this.ringFrames ? 0 : this.head + 1;
+      const n = this.bigLengths[k];
+      // Not read (cannot be: the kernel queues the frame before it hands over the slot), or longer than
+      // BIG_MAX and cut short.
+      if (k >= got || n <= VNET_HDR_LEN || n > BIG_MAX) {
+        this.counters.rx_dropped++;
+        continue;
+      }
+      const status = this.ring32[base >>> 2];
+      let mac = BIG_OFFSETS[k] + VNET_HDR_LEN;
+      let length = n - VNET_HDR_LEN;
+      if ((status & TP_STATUS_VLAN_VALID) !== 0) {
+        mac = this.pushVlan(bb.buf, mac, base, status);
+        length += VLAN_HLEN;
+      }
+      bb.offsets[bb.count] = mac;
+      bb.lengths[bb.count] = length;
+      bb.count++;
+      this.counters.rx_packets++;
+      this.counters.rx_bytes += length;
+    }
+    return run;
+  }
+
+  /** Reads `count` frames from the socket's receive queue into the big-frame slots; returns how many. */
+  private receiveBig(count: number): number {
+    try {
+      return this.nat.packetRecv(this.fd, this.bufRegion, BIG_OFFSETS, this.bigLengths, count, BIG_MAX);
+    } catch (err) {
+      if (!isNativeError(err)) throw err;
+      this.counters.rx_errors++;
+      return 0;
+    }
+  }
+
+  /**
+   * Writes the VLAN tag the kernel stripped back into the frame at `mac` in `u8` (the ring, or the big-frame
+   * buffer), taking it from the header of the ring frame at `base`: the vnet header and both MACs move 4
+   * bytes towards the headroom and the tag goes after them. Returns the frame's new offset.
+   */
+  private pushVlan(u8: Uint8Array, mac: number, base: number, status: number): number {
     const tci = this.ring16[(base + TP_VLAN_TCI) >>> 1];
     // A kernel that leaves tp_vlan_tpid unset (0) means 802.1Q.
     const given = (status & TP_STATUS_VLAN_TPID_VALID) !== 0 ? this.ring16[(base + TP_VLAN_TPID) >>> 1] : 0;
@@ -313,6 +452,11 @@ export class SystemNetdev implements Netdev {
     return this.index;
   }
 
+  /** Bytes of the rx ring: the kernel maps all of it at open, so it is resident for the port's life. */
+  ringBytes(): number {
+    return this.ring.byteLength;
+  }
+
   private info(): IfInfo | undefined {
     return tryIfInfo(this.name);
   }
@@ -351,7 +495,7 @@ export class SystemNetdev implements Netdev {
     this.closed = true;
     this.tx.reset();
     this.nat.closeFd(this.fd);
-    this.nat.regionFree(this.stagingRegion);
+    this.nat.regionFree(this.bufRegion);
   }
 }
 

@@ -1,6 +1,7 @@
 // Tests of the native addon's boundary: errors carry errno codes and name the call and the interface, bad
-// descriptors are refused without crashing, freed memory reads as empty, and uv_poll callbacks start, stop
-// and report exceptions through Node's uncaught-exception path.
+// descriptors are refused without crashing, freed memory reads as empty, uv_poll callbacks start, stop
+// and report exceptions through Node's uncaught-exception path, and a frame too long for its packet ring
+// slot waits whole on the socket for packetRecv.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { ADDON_PATH, native, nativeAvailable } from '../../src/netdev/native.js'
 import { SystemNetdev } from '../../src/netdev/system.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { tempDir, waitFor } from '../helpers/daemons.js';
-import { Lab, requireRoot, uniqueName } from '../helpers/netns.js';
+import { ip, Lab, nsRunOk, requireRoot, uniqueName } from '../helpers/netns.js';
 import { isRoot } from '../helpers/ovs.js';
 
 // Under CI the addon must have been built by `npm install`; elsewhere a missing build skips.
@@ -85,6 +86,15 @@ describe('native addon', { skip }, () => {
       assert.throws(() => nat.ifSetMac('lo', 'not-a-mac'), isEinval);
       assert.throws(() => nat.regionCreate(-1), isEinval);
       assert.throws(() => nat.pollStop(12345), isEinval);
+      const recv =
+        (offset: number, max: number, slotLen: number, region = r.region) =>
+        () =>
+          nat.packetRecv(0, region, new Uint32Array([offset, 0]), new Uint32Array(2), max, slotLen);
+      assert.throws(recv(0, 1, 100, r.region + 500), isEinval); // no such region
+      assert.throws(recv(4000, 1, 100), isEinval); // the slot runs past the end
+      assert.throws(recv(0, 1, 9), isEinval); // no room for the vnet header
+      assert.throws(recv(0, 3, 100), isEinval); // more frames than offsets
+      assert.throws(recv(0, 65, 100), isEinval); // more than PACKET_RECV_MAX
     } finally {
       nat.regionFree(r.region);
     }
@@ -232,7 +242,89 @@ describe('native addon', { skip }, () => {
       await lab.cleanup();
     }
   });
+
+  test('a frame longer than its ring slot waits whole on the socket, in order, for packetRecv', async (t) => {
+    if (!requireRoot(t)) return;
+    const lab = new Lab();
+    const nat = native();
+    const region = nat.regionCreate(2 * 4096);
+    let fd = -1;
+    try {
+      const ns = lab.netns('tsc');
+      const [inner, outer] = lab.veth('tsci', ns, 'tsco', null);
+      ip('-n', ns, 'link', 'set', inner, 'mtu', '9000');
+      ip('link', 'set', outer, 'mtu', '9000');
+      // 2 KiB slots, as the system netdev has them.
+      const sock = nat.packetOpen(outer, 2048, 32, 118, 65536);
+      fd = sock.fd;
+      const ring32 = new Uint32Array(sock.ring);
+      const ring16 = new Uint16Array(sock.ring);
+      const ring8 = new Uint8Array(sock.ring);
+      /** The ring frames from TEST_SRC, in ring order: marker, tp_status, tp_len, tp_snaplen. */
+      const inRing = () => {
+        const found: number[][] = [];
+        for (let base = 0; base < ring8.length; base += 2048) {
+          const status = ring32[base >>> 2];
+          const mac = base + ring16[(base + 12) >>> 1];
+          if ((status & 1) !== 0 && TEST_SRC.every((b, i) => ring8[mac + 6 + i] === b))
+            found.push([ring8[mac + 14], status, ring32[(base + 4) >>> 2], ring32[(base + 8) >>> 2]]);
+        }
+        return found;
+      };
+      const frames = [testFrame(1, 3000), testFrame(2, 60), testFrame(3, 5000)];
+      await nsRunOk(ns, 'python3', ['-c', HEX_SENDER, inner, ...frames.map((f) => f.toString('hex'))]);
+      await waitFor(() => inRing().length >= 3, 5000, 'the frames in the ring');
+      const TP_STATUS_COPY = 2;
+      const ring = inRing();
+      assert.deepEqual(
+        ring.map(([marker, status, len]) => [marker, status & TP_STATUS_COPY, len]),
+        [
+          [1, TP_STATUS_COPY, 3000],
+          [2, 0, 60],
+          [3, TP_STATUS_COPY, 5000],
+        ],
+      );
+      assert.ok(ring[0][3] < 2048 && ring[2][3] < 2048, 'the ring holds the start of the long frames');
+      // The long frames, whole and in order, each after its vnet header; the second is cut at 100 bytes.
+      const lengths = new Uint32Array(2);
+      const buf = new Uint8Array(region.buffer);
+      assert.equal(nat.packetRecv(fd, region.region, new Uint32Array([0, 4096]), lengths, 1, 4096), 1);
+      assert.equal(lengths[0], 10 + 3000);
+      assert.deepEqual(Buffer.from(buf.subarray(10, 3010)), frames[0]);
+      assert.equal(nat.packetRecv(fd, region.region, new Uint32Array([4096]), lengths, 1, 100), 1);
+      assert.equal(lengths[0], 10 + 5000, 'MSG_TRUNC: the whole length');
+      assert.deepEqual(Buffer.from(buf.subarray(4096 + 10, 4096 + 100)), frames[2].subarray(0, 90));
+      assert.equal(nat.packetRecv(fd, region.region, new Uint32Array([0]), lengths, 1, 4096), 0, 'none left');
+    } finally {
+      if (fd >= 0) nat.closeFd(fd);
+      nat.regionFree(region.region);
+      await lab.cleanup();
+    }
+  });
 });
+
+/** Sends the frames given in hex (argv[2], ...) from interface argv[1]. */
+const HEX_SENDER = `
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for h in sys.argv[2:]:
+    s.send(bytes.fromhex(h))
+`;
+
+/** Source MAC of testFrame's frames (02:00:00:00:00:c7). */
+const TEST_SRC = [2, 0, 0, 0, 0, 0xc7];
+
+/** A broadcast frame from TEST_SRC, EtherType 0x88b5, `marker` after it, then bytes that depend on both. */
+function testFrame(marker: number, size: number): Buffer {
+  const f = Buffer.alloc(size);
+  f.fill(0xff, 0, 6);
+  f.set(TEST_SRC, 6);
+  f.writeUInt16BE(0x88b5, 12);
+  f[14] = marker;
+  for (let i = 15; i < size; i++) f[i] = (i * 31 + marker) & 0xff;
+  return f;
+}
 
 /** Prints "ready", then the marker byte of each frame of EtherType 0x88b5 that arrives on argv[1]. */
 const RECEIVER = `
