@@ -41,7 +41,7 @@ static const struct export exports_table[] = {
     {"ifSetMac", js_if_set_mac},        {"packetRecv", js_packet_recv},
     {"netlinkOpen", js_netlink_open},   {"netlinkRecv", js_netlink_recv}, {"netlinkSend", js_netlink_send},
     {"udpOpen", js_udp_open},           {"rawOpen", js_raw_open},         {"dgramRecv", js_dgram_recv},
-    {"dgramSend", js_dgram_send},
+    {"dgramSend", js_dgram_send},       {"mallocTrim", js_malloc_trim},
 };
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -91,6 +91,8 @@ export interface NativeAddon {
     blockSize?: number,
   ): PacketSocket;
   /** One sendmmsg of `count` (region, offset, length) frames, each starting with its vnet header. */
+  /** malloc_trim(0): returns the C heap's free pages to the kernel; true when some were. */
+  mallocTrim(): boolean;
   packetSend(fd: number, descs: Uint32Array, count: number): number;
   /**
    * One recvmmsg of up to `max` (<= PACKET_RECV_MAX) frames queued on a packet socket (those too big for

@@ -146,14 +146,17 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   private adminControl: PortAdminControl | null = null;
   private dpidSource: (bridge: string) => bigint | undefined = () => undefined;
   /** Gives memory back once a burst of flow table changes is over. */
-  private readonly idleGc = new IdleCollector();
+  private readonly idleGc: IdleCollector;
 
   constructor(
     private readonly datapath: OfprotoDatapath,
     private readonly log: OfprotoLog = { warn: () => {} },
     /** Milliseconds; the same clock the caller passes to run() and the datapath to translate(). */
     private readonly clock: () => number = Date.now,
+    /** Gives free C-heap pages back to the kernel (malloc_trim), after the idle collections. */
+    trimMemory?: () => void,
   ) {
+    this.idleGc = new IdleCollector(undefined, undefined, trimMemory);
     this.env = {
       inputOf: (dpPort) => this.dpPorts.get(dpPort),
       patchPeer: (port) => this.patchPeer(port),

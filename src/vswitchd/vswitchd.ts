@@ -5,7 +5,7 @@ import type { Datapath } from '../datapath/datapath.js';
 import { NetdevDatapath } from '../datapath/dpif-netdev.js';
 import type { UpcallHandler } from '../datapath/upcall.js';
 import { LinkMonitor } from '../netdev/link-monitor.js';
-import { nativeAvailable } from '../netdev/native.js';
+import { native, nativeAvailable } from '../netdev/native.js';
 import type { Netdev } from '../netdev/netdev.js';
 import { setTunnelLog } from '../netdev/tunnel.js';
 import { Ofproto } from '../ofproto/ofproto.js';
@@ -255,7 +255,10 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 function defaultBuild(clock: () => number, vlog: Vlog): { datapath: Datapath; ofproto: OfprotoApi } {
   const datapath = new NetdevDatapath(clock);
-  return { datapath, ofproto: new Ofproto(datapath, vlog.module('ofproto'), clock) };
+  const trim = () => {
+    if (nativeAvailable()) native().mallocTrim();
+  };
+  return { datapath, ofproto: new Ofproto(datapath, vlog.module('ofproto'), clock, trim) };
 }
 
 /** ofproto's upcall handler with translations counted (coverage's xlate_actions): misses only. */

@@ -25,3 +25,12 @@ test('collects once after a quiet burst, not for a few changes', async () => {
   assert.equal(c.runs, 1, 'the count started again after the collection');
   c.stop();
 });
+
+test('gives the C heap back (trim) after the collections of a quiet burst', async () => {
+  let trims = 0;
+  const c = new IdleCollector(10, 20, () => trims++);
+  c.note(10);
+  await until(() => trims === 1, 5000);
+  assert.equal(c.runs, 1);
+  c.stop();
+});
