@@ -24,6 +24,7 @@ import {
   NW_TTL_SHIFT,
   VLAN_PRESENT,
 } from '../packet/flow-key.js';
+import { RoundMarks } from '../util/marks.js';
 import type { HashFields, OfpAction, PacketInReason, LearnSpec as TextLearnSpec } from './action-text.js';
 import {
   exactMask,
@@ -200,18 +201,8 @@ function decodedWords(): Uint32Array {
   return decodedPool.alloc();
 }
 
-/** Generation marks of the text fields matchFromWire has set in the current match (by TEXT_IDS). */
-const seenMarks = new Uint32Array(TEXT_FIELDS.length);
-let seenGeneration = 0;
-
-function nextSeenGeneration(): number {
-  seenGeneration = (seenGeneration + 1) >>> 0;
-  if (seenGeneration === 0) {
-    seenMarks.fill(0);
-    seenGeneration = 1;
-  }
-  return seenGeneration;
-}
+/** The text fields matchFromWire has set in the current match (by TEXT_IDS). */
+const seen = new RoundMarks(TEXT_FIELDS.length);
 
 function allBytes(b: Uint8Array, v: number): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
@@ -237,7 +228,7 @@ export function matchFromWire(
 ): MatchWords {
   const strict = options.strict ?? true;
   const m: MatchWords = { value: decodedWords(), mask: decodedWords() };
-  const generation = nextSeenGeneration();
+  seen.begin();
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     if (e.field === 'packet_type') {
@@ -256,13 +247,12 @@ export function matchFromWire(
       throw new OfpError('OFPBMC_BAD_LEN', `${e.field} takes ${info.bytes} bytes`);
     }
     if (strict) {
-      if (seenMarks[w.textId] === generation)
-        throw new OfpError('OFPBMC_DUP_FIELD', `${e.field} appears twice`);
+      if (seen.has(w.textId)) throw new OfpError('OFPBMC_DUP_FIELD', `${e.field} appears twice`);
       if (!prerequisiteMet(f.prereq, m.value)) {
         throw new OfpError('OFPBMC_BAD_PREREQ', `${e.field} requires ${f.prereq} earlier in the match`);
       }
     }
-    seenMarks[w.textId] = generation;
+    seen.mark(w.textId);
     const exact = e.mask === null || allBytes(e.mask, 0xff);
     if (!exact && !info.maskable && !allBytes(e.mask ?? e.value, 0)) {
       throw new OfpError('OFPBMC_BAD_MASK', `${e.field} cannot be matched with a mask`);

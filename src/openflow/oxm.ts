@@ -9,6 +9,8 @@
 // standard OXM one (class 0x8000, since some OpenFlow version) and experimenter OXMs (class 0xffff plus a
 // 32-bit experimenter id). The encoder picks the header Open vSwitch picks for a version: version 0 is the
 // NXM format (Nicira flow mods and stats), 1.2+ the OXM format of that version.
+
+import { RoundMarks } from '../util/marks.js';
 import { ByteSlab, OFP10_VERSION, type Reader, roundUp8, type Writer } from './wire.js';
 import { NX_VENDOR_ID, OfpError, type OfpErrorName, ONF_VENDOR_ID } from './wire-errors.js';
 
@@ -611,19 +613,8 @@ export function decodeTlvs(r: Reader, len: number, opts: OxmDecodeOptions = {}):
   return { entries, cookie };
 }
 
-/** Generation marks of the fields seen by the current strict decoding (by FieldCodec id). */
-const seenMarks = new Uint32Array(FIELDS.length);
-let seenGeneration = 0;
-
-/** A fresh generation for seenMarks: no field is seen in it yet. */
-function nextSeenGeneration(): number {
-  seenGeneration = (seenGeneration + 1) >>> 0;
-  if (seenGeneration === 0) {
-    seenMarks.fill(0);
-    seenGeneration = 1;
-  }
-  return seenGeneration;
-}
+/** The fields seen by the current strict decoding (by FieldCodec id). */
+const seen = new RoundMarks(FIELDS.length);
 
 /** Big-endian number of the `n` (<= 4) bytes of `b` at `at`. */
 function beAt(b: Uint8Array, at: number, n: number): number {
@@ -659,7 +650,7 @@ function pullTlvs(
   const end = pos + len;
   r.pos = end;
   let cookie: DecodedTlvs['cookie'] = null;
-  const generation = strict ? nextSeenGeneration() : 0;
+  if (strict) seen.begin();
   // A field with a prerequisite makes the match Ethernet-only, which Open vSwitch records as a
   // packet_type match: a packet_type entry after it is a duplicate.
   let packetTypeImplied = false;
@@ -751,10 +742,10 @@ function pullTlvs(
       if (!nd) {
         throw new OfpError('OFPBMC_BAD_PREREQ', `${info.name} requires ${info.prereq} earlier in the match`);
       }
-      if (seenMarks[codec.id] === generation || (codec.track === TRACK_PACKET_TYPE && packetTypeImplied)) {
+      if (seen.has(codec.id) || (codec.track === TRACK_PACKET_TYPE && packetTypeImplied)) {
         throw new OfpError('OFPBMC_DUP_FIELD', `${info.name} appears twice`);
       }
-      seenMarks[codec.id] = generation;
+      seen.mark(codec.id);
       if (codec.prereq !== PRE_NONE) packetTypeImplied = true;
       // A field is here at most once (a second one is a duplicate), so this is its first entry.
       switch (codec.track) {
