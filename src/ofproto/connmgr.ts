@@ -12,6 +12,7 @@ import { type Listener, listen } from '../jsonrpc/address.js';
 import { describeSystemError } from '../jsonrpc/errno.js';
 import { DEFAULT_VERSIONS, OFP_PORT, OfConnection } from '../openflow/conn.js';
 import type { SwitchDesc } from '../openflow/messages.js';
+import type { PhyPort } from '../openflow/messages-ports.js';
 import {
   flowRemovedFor,
   flowRemovedReason,
@@ -21,7 +22,7 @@ import {
   portStatusReason,
 } from './connmgr-async.js';
 import { WIRE_CONVERT, type WireConvert } from './connmgr-convert.js';
-import { DEFAULT_DESC, type HandlerContext, handleMessage } from './connmgr-handle.js';
+import { DEFAULT_DESC, type HandlerContext, handleMessage, portFor } from './connmgr-handle.js';
 import { FlowMonitors } from './connmgr-monitor.js';
 import {
   OAM_FLOW_REMOVED,
@@ -300,6 +301,7 @@ export class ConnectionManager implements OpenFlowEvents {
     const reason = portStatusReason(e);
     for (const oc of this.connections(e.bridge)) {
       if (oc === this.source || !oc.receives(OAM_PORT_STATUS, reason)) continue;
+      if (e.old !== undefined && samePort(portFor(e.old, oc.version), portFor(e.port, oc.version))) continue;
       this.sendEvent(oc, () => portStatusFor(oc, e));
     }
   }
@@ -514,4 +516,21 @@ function probeMs(c: ControllerConfig): number {
 /** Settings whose change rebuilds a service (OVS reconfigures most in place; rebuilding is simpler). */
 function settingsKey(c: ControllerConfig): string {
   return JSON.stringify([c.type ?? null, c.maxBackoffMs ?? null, probeMs(c), c.enableAsyncMessages ?? true]);
+}
+
+/** Whether two port descriptions are the same, field by field. */
+function samePort(a: PhyPort, b: PhyPort): boolean {
+  return (
+    a.portNo === b.portNo &&
+    a.hwAddr === b.hwAddr &&
+    a.name === b.name &&
+    a.config === b.config &&
+    a.state === b.state &&
+    a.curr === b.curr &&
+    a.advertised === b.advertised &&
+    a.supported === b.supported &&
+    a.peer === b.peer &&
+    a.currSpeed === b.currSpeed &&
+    a.maxSpeed === b.maxSpeed
+  );
 }

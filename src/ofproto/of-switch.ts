@@ -150,6 +150,11 @@ export interface PortStatusEvent {
   readonly bridge: string;
   readonly reason: 'add' | 'delete' | 'modify';
   readonly port: PhyPort;
+  /**
+   * For a modify, the port as controllers saw it before, when known: a connection to which the port looks
+   * the same in its version (LIVE does not exist in OpenFlow 1.0) is not told, as in Open vSwitch.
+   */
+  readonly old?: PhyPort;
 }
 
 /** A flow table change, as flow monitors report it (OVS ofmonitor_report). */

@@ -385,7 +385,7 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   removeBridge(name: string): void {
     const bridge = this.bridges.get(name);
     if (bridge === undefined) return;
-    for (const portName of [...bridge.ports.keys()]) this.removePort(name, portName);
+    for (const portName of [...bridge.ports.keys()]) this.removePort(name, portName, false);
     bridge.macs.flush();
     this.bridges.delete(name);
     this.datapath.invalidate(bridgeTag(name));
@@ -406,13 +406,32 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
     if (old !== undefined && !samePortVlan(old.vlan, port.vlan)) bridge.macs.flushPort(settings.name);
     this.configureStpPort(bridge, port);
     this.invalidatePort(bridge, old?.settings, port.settings);
+    if (old === undefined) this.reportAdded(bridge, port);
   }
 
-  /** Removes a port (no-op when absent); its MACs are forgotten here and in every other bridge. */
-  removePort(bridgeName: string, portName: string): void {
+  /**
+   * The port_status Open vSwitch 3.1 sends for a new port: ADD with the port not yet live (its first
+   * port_run has not seen the carrier), then MODIFY once it is.
+   */
+  private reportAdded(bridge: OfBridge, port: BridgePort): void {
+    if (this.events === null) return;
+    const now = this.portDesc(bridge, port, this.portInfo(port.settings.name));
+    const added = { ...now, state: now.state & ~OFPPS_LIVE };
+    this.events.portStatus({ bridge: bridge.name, reason: 'add', port: added });
+    if (now.state !== added.state)
+      this.events.portStatus({ bridge: bridge.name, reason: 'modify', port: now, old: added });
+  }
+
+  /**
+   * Removes a port (no-op when absent); its MACs are forgotten here and in every other bridge. Controllers
+   * get a port_status DELETE unless the whole bridge is going (its connections go with it).
+   */
+  removePort(bridgeName: string, portName: string, report = true): void {
     const bridge = this.bridges.get(bridgeName);
+    const gone = report && bridge !== undefined ? this.portDescOf(bridge, portName) : undefined;
     const port = bridge?.dropPort(portName);
     if (bridge === undefined || port === undefined) return;
+    if (gone !== undefined) this.events?.portStatus({ bridge: bridgeName, reason: 'delete', port: gone });
     bridge.tree?.removePort(portName);
     bridge.linkDown.delete(portName);
     this.unindex(port);
@@ -512,6 +531,12 @@ export class Ofproto implements UpcallHandler, OpenFlowSwitch {
   }
 
   /** A port's OpenFlow description from its device information `info`. */
+  /** A port's description by name, or undefined when the bridge has no such port. */
+  private portDescOf(b: OfBridge, name: string): PhyPort | undefined {
+    const p = b.ports.get(name);
+    return p === undefined ? undefined : this.portDesc(b, p, this.portInfo(name));
+  }
+
   private portDesc(b: OfBridge, p: BridgePort, info: PortInfo | undefined): PhyPort {
     const config = b.portConfig.get(p.settings.ofport) ?? 0;
     let state = info !== undefined && !info.linkUp ? OFPPS_LINK_DOWN : 0;

@@ -112,6 +112,27 @@ for (const kind of ['ovs', 'tsovs'] as const) {
       assert.equal(r.status, 0, `ovs-ofctl ${args.join(' ')}: ${r.stderr}`);
     }
 
+    /**
+     * Waits until both monitors print what reaches them: a packet-out to CONTROLLER is sent until both
+     * printed its packet_in (no fixed sleep). Their output is then cleared.
+     */
+    async function untilListening(theirs: Running, ours: Running): Promise<void> {
+      await waitFor(
+        async () => {
+          if (theirs.err.includes('udp_csum') && ours.err.includes('udp_csum')) return true;
+          theirs.err = '';
+          ours.err = '';
+          await ofctl('packet-out', 'SWITCH', `in_port=1 packet=${UDP_FRAME} actions=output:controller`);
+          await new Promise((r) => setTimeout(r, 100));
+          return theirs.err.includes('udp_csum') && ours.err.includes('udp_csum');
+        },
+        15000,
+        'packet_in',
+      );
+      theirs.err = '';
+      ours.err = '';
+    }
+
     async function stopAll(): Promise<void> {
       await Promise.all(running.splice(0).map((r) => r.stop()));
     }
@@ -214,21 +235,7 @@ for (const kind of ['ovs', 'tsovs'] as const) {
       test(`MISS-LEN (${version}): a packet_in from a packet-out to CONTROLLER, a port_status from mod-port`, async () => {
         try {
           const [theirs, ours] = both(['-O', version, 'monitor', 'SWITCH', '65535']);
-          // Both monitors are ready once a packet-out reaches them: send until it does (no fixed sleep).
-          await waitFor(
-            async () => {
-              if (theirs.err.includes('udp_csum') && ours.err.includes('udp_csum')) return true;
-              theirs.err = '';
-              ours.err = '';
-              await ofctl('packet-out', 'SWITCH', `in_port=1 packet=${UDP_FRAME} actions=output:controller`);
-              await new Promise((r) => setTimeout(r, 100));
-              return theirs.err.includes('udp_csum') && ours.err.includes('udp_csum');
-            },
-            15000,
-            'packet_in',
-          );
-          theirs.err = '';
-          ours.err = '';
+          await untilListening(theirs, ours);
           await ofctl('packet-out', 'SWITCH', `in_port=1 packet=${UDP_FRAME} actions=output:controller`);
           await ofctl('mod-port', 'SWITCH', '1', 'down');
           await ofctl('mod-port', 'SWITCH', '1', 'up');
@@ -263,6 +270,43 @@ for (const kind of ['ovs', 'tsovs'] as const) {
           sameAsRealOvs(kind, `MISS-LEN ${version}`, acrossSwitches(messages(theirs.err), sw.bridge));
         } finally {
           await stopAll();
+        }
+      });
+
+    for (const version of ['OpenFlow10', 'OpenFlow13'])
+      test(`port_status (${version}) for a port added and deleted: ADD not yet live, MOD once live, DEL`, async () => {
+        const extra = `${sw.bridge}c`;
+        try {
+          const [theirs, ours] = both(['-O', version, 'monitor', 'SWITCH', '65535']);
+          await untilListening(theirs, ours);
+          await sw.vsctl(
+            'add-port',
+            sw.bridge,
+            extra,
+            '--',
+            'set',
+            'interface',
+            extra,
+            'type=dummy',
+            'ofport_request=3',
+          );
+          // OpenFlow 1.0 has no LIVE state: the port looks the same to it once live, so no MOD follows.
+          const added = (r: Running) =>
+            r.err.includes(': ADD: 3(') && (version === 'OpenFlow10' || r.err.includes(': MOD: 3('));
+          await waitFor(() => added(theirs) && added(ours), 15000, 'port_status ADD');
+          await sw.vsctl('del-port', sw.bridge, extra);
+          const deleted = (r: Running) => r.err.includes(': DEL: 3(');
+          await waitFor(() => deleted(theirs) && deleted(ours), 15000, 'port_status DEL');
+          assert.equal(messages(ours.err), messages(theirs.err));
+          const reasons = messages(theirs.err).match(/: (ADD|MOD|DEL): /g);
+          assert.deepEqual(
+            reasons,
+            version === 'OpenFlow10' ? [': ADD: ', ': DEL: '] : [': ADD: ', ': MOD: ', ': DEL: '],
+          );
+          sameAsRealOvs(kind, `port_status ${version}`, acrossSwitches(messages(theirs.err), sw.bridge));
+        } finally {
+          await stopAll();
+          await sw.vsctl('--if-exists', 'del-port', sw.bridge, extra);
         }
       });
 
