@@ -38,7 +38,7 @@ static const struct export exports_table[] = {
     {"tapOpen", js_tap_open},           {"tapRead", js_tap_read},         {"tapWrite", js_tap_write},
     {"pollStart", js_poll_start},       {"pollStop", js_poll_stop},       {"closeFd", js_close_fd},
     {"ifInfo", js_if_info},             {"ifSetUp", js_if_set_up},        {"ifSetMtu", js_if_set_mtu},
-    {"ifSetMac", js_if_set_mac},        {"packetRecv", js_packet_recv},
+    {"ifSetMac", js_if_set_mac},        {"packetRecv", js_packet_recv},   {"ifLinkSettings", js_if_link_settings},
     {"netlinkOpen", js_netlink_open},   {"netlinkRecv", js_netlink_recv}, {"netlinkSend", js_netlink_send},
     {"udpOpen", js_udp_open},           {"rawOpen", js_raw_open},         {"dgramRecv", js_dgram_recv},
     {"dgramSend", js_dgram_send},       {"mallocTrim", js_malloc_trim},

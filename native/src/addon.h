@@ -83,6 +83,7 @@ void poll_stop_env(napi_env env);
 napi_value js_region_create(napi_env env, napi_callback_info info);
 napi_value js_region_free(napi_env env, napi_callback_info info);
 napi_value js_malloc_trim(napi_env env, napi_callback_info info);
+napi_value js_if_link_settings(napi_env env, napi_callback_info info);
 napi_value js_packet_open(napi_env env, napi_callback_info info);
 napi_value js_packet_send(napi_env env, napi_callback_info info);
 napi_value js_packet_recv(napi_env env, napi_callback_info info);

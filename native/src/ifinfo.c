@@ -2,6 +2,8 @@
 // and setting the up flag, the MTU and the address. Each call opens a datagram socket only for the ioctl.
 #include <errno.h>
 #include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,4 +116,30 @@ napi_value js_if_set_mac(napi_env env, napi_callback_info info) {
   int err = if_ioctl(SIOCSIFHWADDR, &ifr);
   if (err != 0) return throw_errno(env, err, "ioctl(SIOCSIFHWADDR)", ifr.ifr_name);
   return NULL;
+}
+
+// ifLinkSettings(name) → {speed, duplex, port, autoneg, supported, advertising}, or null when the driver
+// has no link settings (ETHTOOL_GSET, as Open vSwitch's netdev-linux reads its features). speed is in
+// Mb/s (0 when unknown); duplex, port and autoneg are ethtool's DUPLEX_*, PORT_* and AUTONEG_* values;
+// supported and advertising its SUPPORTED_* / ADVERTISED_* bits.
+napi_value js_if_link_settings(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  struct ifreq ifr;
+  if (!get_args(env, info, 1, argv) || !ifreq_arg(env, argv[0], &ifr)) return NULL;
+  struct ethtool_cmd cmd = {.cmd = ETHTOOL_GSET};
+  ifr.ifr_data = (void *)&cmd;
+  int err = if_ioctl(SIOCETHTOOL, &ifr);
+  if (err == EOPNOTSUPP || err == EINVAL) {
+    TRY(env, napi_get_null(env, &result));
+    return result;
+  }
+  if (err != 0) return throw_errno(env, err, "ioctl(SIOCETHTOOL)", ifr.ifr_name);
+  uint32_t speed = ethtool_cmd_speed(&cmd);
+  TRY(env, napi_create_object(env, &result));
+  if (!set_number(env, result, "speed", speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed) ||
+      !set_number(env, result, "duplex", cmd.duplex) || !set_number(env, result, "port", cmd.port) ||
+      !set_number(env, result, "autoneg", cmd.autoneg) || !set_number(env, result, "supported", cmd.supported) ||
+      !set_number(env, result, "advertising", cmd.advertising))
+    return NULL;
+  return result;
 }

@@ -2,12 +2,13 @@
 // port, through which the host's own stack sits on the bridge. Frames are read into slots of our own region
 // (RX_HEADROOM, then the vnet header, then the frame) and written with one write() each; closing the port
 // deletes the device.
-import { kernelStats, openError, swapDirections, tryIfInfo, zeroStats } from './linux.js';
+import { kernelStats, openError, swapDirections, tryIfInfo, tryLinkSettings, zeroStats } from './linux.js';
 import {
   IFF_RUNNING,
   IFF_UP,
   type IfInfo,
   isNativeError,
+  type LinkSettings,
   type NativeAddon,
   type NativeRegion,
   native,
@@ -198,6 +199,10 @@ export class InternalNetdev implements Netdev {
 
   adminUp(): boolean {
     return ((this.info()?.flags ?? 0) & IFF_UP) !== 0;
+  }
+
+  linkSettings(): LinkSettings | null {
+    return tryLinkSettings(this.name);
   }
 
   setAdminUp(up: boolean): void {

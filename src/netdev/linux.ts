@@ -1,7 +1,7 @@
 // Linux interface facts shared by the system and internal netdevs: the kernel's counters and carrier from
 // /sys/class/net, and the Open vSwitch wording for a device that cannot be opened. Control plane only.
 import { readFileSync } from 'node:fs';
-import { type IfInfo, isNativeError, native } from './native.js';
+import { type IfInfo, isNativeError, type LinkSettings, native } from './native.js';
 import { NetdevError, type NetdevStats } from './netdev.js';
 
 const COUNTERS = [
@@ -78,5 +78,14 @@ export function tryIfInfo(name: string): IfInfo | undefined {
     return native().ifInfo(name);
   } catch {
     return undefined;
+  }
+}
+
+/** The device's link settings, or null when it has none or is gone. */
+export function tryLinkSettings(name: string): LinkSettings | null {
+  try {
+    return native().ifLinkSettings(name);
+  } catch {
+    return null;
   }
 }

@@ -37,6 +37,22 @@ export interface IfInfo {
   flags: number;
 }
 
+/** A device's link settings (ethtool ETHTOOL_GSET), as Open vSwitch reads its port features. */
+export interface LinkSettings {
+  /** Mb/s; 0 when unknown. */
+  speed: number;
+  /** ethtool DUPLEX_HALF (0), DUPLEX_FULL (1), or DUPLEX_UNKNOWN. */
+  duplex: number;
+  /** ethtool PORT_TP (0), PORT_FIBRE (3), ... */
+  port: number;
+  /** Autonegotiation on (1) or off (0). */
+  autoneg: number;
+  /** ethtool SUPPORTED_* bits. */
+  supported: number;
+  /** ethtool ADVERTISED_* bits. */
+  advertising: number;
+}
+
 /** A packet ring's counters since the previous packetStats call. */
 export interface RingStats {
   packets: number;
@@ -91,6 +107,8 @@ export interface NativeAddon {
     blockSize?: number,
   ): PacketSocket;
   /** One sendmmsg of `count` (region, offset, length) frames, each starting with its vnet header. */
+  /** The device's link settings, or null when its driver has none. */
+  ifLinkSettings(name: string): LinkSettings | null;
   /** malloc_trim(0): returns the C heap's free pages to the kernel; true when some were. */
   mallocTrim(): boolean;
   packetSend(fd: number, descs: Uint32Array, count: number): number;

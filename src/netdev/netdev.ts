@@ -5,6 +5,7 @@
 // Frame memory: a frame lives in a "region" (a native ring or buffer, or plain JS memory with region -1).
 // Every frame is preceded by its 10-byte virtio-net header at `offset - VNET_HDR_LEN`, and at least
 // RX_HEADROOM writable bytes lie before that header, so VLAN tags and tunnel headers are pushed in place.
+import type { LinkSettings } from './native.js';
 
 /** Size of struct virtio_net_hdr (no num_buffers). */
 export const VNET_HDR_LEN = 10;
@@ -99,6 +100,8 @@ export interface Netdev {
   carrier(): boolean;
   /** Whether the device is administratively up. */
   adminUp(): boolean;
+  /** The device's link settings (speed, duplex, medium); absent or null: none known (OpenFlow shows 0). */
+  linkSettings?(): LinkSettings | null;
   /**
    * Sets the device administratively up or down (an OpenFlow port_mod's OFPPC_PORT_DOWN); throws when it
    * cannot. Absent: the device has no such state (tunnels), as in OVS, where turning it down fails.

@@ -8,8 +8,16 @@
 // offset, length) descriptors and sends them with one sendmmsg — straight from another port's ring (or
 // big-frame buffers) when the frame came from one.
 
-import { kernelStats, openError, tryIfInfo, zeroStats } from './linux.js';
-import { IFF_RUNNING, IFF_UP, type IfInfo, isNativeError, type NativeAddon, native } from './native.js';
+import { kernelStats, openError, tryIfInfo, tryLinkSettings, zeroStats } from './linux.js';
+import {
+  IFF_RUNNING,
+  IFF_UP,
+  type IfInfo,
+  isNativeError,
+  type LinkSettings,
+  type NativeAddon,
+  native,
+} from './native.js';
 import {
   MAX_FRAME,
   type Netdev,
@@ -442,6 +450,10 @@ export class SystemNetdev implements Netdev {
 
   adminUp(): boolean {
     return ((this.info()?.flags ?? 0) & IFF_UP) !== 0;
+  }
+
+  linkSettings(): LinkSettings | null {
+    return tryLinkSettings(this.name);
   }
 
   setAdminUp(up: boolean): void {

@@ -123,6 +123,17 @@ describe('OpenFlow tables on real namespaces', { concurrency: false }, () => {
   it('an ACL drops one TCP port while NORMAL carries the rest; counters match the traffic', (t) =>
     withLab(t, async (sl) => {
       const { h1, h2 } = await twoHosts(sl);
+      // The veth ports and the bridge's own TAP report their link as Open vSwitch 3.1 prints it on this
+      // kernel (ethtool: 10 Gb/s, full duplex, twisted pair).
+      const show = await ofctl(sl, 'br0', 'show');
+      for (const port of [`1(${h1.port})`, `2(${h2.port})`, 'LOCAL(br0)']) {
+        const desc = show.split(`\n ${port}: `)[1]?.split(/\n (?=\S)/)[0] ?? '';
+        assert.match(
+          desc,
+          /\n {5}current: {4}10GB-FD COPPER\n {5}speed: 10000 Mbps now, 0 Mbps max/,
+          `${port} in\n${show}`,
+        );
+      }
       await tcpListen(sl, h2.ns, [5001, 5002]);
       assert.ok(await tcpConnects(h1.ns, '10.0.0.2', 5001));
       await ofctl(sl, 'br0', 'add-flow', 'priority=100,tcp,nw_dst=10.0.0.2,tp_dst=5001,actions=drop');

@@ -38,6 +38,7 @@ describe('native addon', { skip }, () => {
       'closeFd',
       'ifInfo',
       'mallocTrim',
+      'ifLinkSettings',
     ])
       assert.equal(typeof (nat as unknown as Record<string, unknown>)[f], 'function', f);
   });
