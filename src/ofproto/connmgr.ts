@@ -13,6 +13,7 @@ import { describeSystemError } from '../jsonrpc/errno.js';
 import { DEFAULT_VERSIONS, OFP_PORT, OfConnection } from '../openflow/conn.js';
 import type { SwitchDesc } from '../openflow/messages.js';
 import type { PhyPort } from '../openflow/messages-ports.js';
+import { OFP10_VERSION, OFP15_VERSION } from '../openflow/wire.js';
 import {
   flowRemovedFor,
   flowRemovedReason,
@@ -300,8 +301,11 @@ export class ConnectionManager implements OpenFlowEvents {
   portStatus(e: PortStatusEvent): void {
     const reason = portStatusReason(e);
     for (const oc of this.connections(e.bridge)) {
-      if (oc === this.source || !oc.receives(OAM_PORT_STATUS, reason)) continue;
-      if (e.old !== undefined && samePort(portFor(e.old, oc.version), portFor(e.port, oc.version))) continue;
+      // Before OpenFlow 1.5 a port_mod's own connection is not told (OVS: lest a controller that answers
+      // port_status with port_mod loop); from 1.5 on every connection is.
+      if (oc === this.source && oc.version < OFP15_VERSION) continue;
+      if (!oc.receives(OAM_PORT_STATUS, reason)) continue;
+      if (e.old !== undefined && looksSame(e.old, e.port, oc.version)) continue;
       this.sendEvent(oc, () => portStatusFor(oc, e));
     }
   }
@@ -518,8 +522,10 @@ function settingsKey(c: ControllerConfig): string {
   return JSON.stringify([c.type ?? null, c.maxBackoffMs ?? null, probeMs(c), c.enableAsyncMessages ?? true]);
 }
 
-/** Whether two port descriptions are the same, field by field. */
-function samePort(a: PhyPort, b: PhyPort): boolean {
+/** Whether two port descriptions encode the same in `version` (OpenFlow 1.0 has no speeds, no LIVE). */
+function looksSame(x: PhyPort, y: PhyPort, version: number): boolean {
+  const a = portFor(x, version);
+  const b = portFor(y, version);
   return (
     a.portNo === b.portNo &&
     a.hwAddr === b.hwAddr &&
@@ -530,7 +536,6 @@ function samePort(a: PhyPort, b: PhyPort): boolean {
     a.advertised === b.advertised &&
     a.supported === b.supported &&
     a.peer === b.peer &&
-    a.currSpeed === b.currSpeed &&
-    a.maxSpeed === b.maxSpeed
+    (version === OFP10_VERSION || (a.currSpeed === b.currSpeed && a.maxSpeed === b.maxSpeed))
   );
 }

@@ -17,6 +17,7 @@ import {
   type FlowStatsEntry,
   OFPSF_REPLY_MORE,
   type OfMessage,
+  type PortMod,
 } from '../../src/openflow/messages.js';
 import { buildMessage, OFP_MAX_MSG_LEN, versionBitmap } from '../../src/openflow/wire.js';
 import { runCommand, tempDir, waitFor } from '../helpers/daemons.js';
@@ -303,6 +304,47 @@ describe('ConnectionManager with our own client', () => {
     s = await setup();
   });
   after(() => teardown(s));
+
+  it("a port_mod's port_status goes to its own connection from OpenFlow 1.5 on, to the others always", async () => {
+    // The fake switch reports a port_mod's config change, as Ofproto does.
+    const portMod = s.sw.portMod.bind(s.sw);
+    s.sw.portMod = (bridge, p, hw, config, mask) => {
+      portMod(bridge, p, hw, config, mask);
+      const port = s.sw.ports().find((x) => x.portNo === p);
+      if (port) s.sw.sink?.portStatus({ bridge, reason: 'modify', port: { ...port, config: config & mask } });
+    };
+    const of13 = await client(s, 4);
+    const of15 = await client(s, 6);
+    try {
+      const got13 = collect(of13);
+      const got15 = collect(of15);
+      // A service connection gets asynchronous messages once it sets a miss_send_len (as ovs-ofctl monitor).
+      for (const c of [of13, of15]) {
+        c.send({ type: 'set_config', flags: 0, missSendLen: 128 });
+        await barrier(c);
+      }
+      const mod: PortMod = {
+        type: 'port_mod',
+        portNo: 1,
+        hwAddr: 'aa:55:aa:55:00:01',
+        config: 1,
+        mask: 1,
+        advertise: 0,
+      };
+      of13.send(mod);
+      await barrier(of13);
+      await barrier(of15);
+      assert.deepEqual([got13.length, got15.length], [0, 1], 'the 1.3 sender is not told; the other is');
+      of15.send(mod);
+      await barrier(of15);
+      await barrier(of13);
+      assert.deepEqual([got13.length, got15.length], [1, 2], 'the 1.5 sender is told too');
+    } finally {
+      s.sw.portMod = portMod;
+      of13.close();
+      of15.close();
+    }
+  });
 
   it('malformed and fuzzed messages get error replies; the connection and the others go on', async () => {
     const a = await client(s);
