@@ -51,7 +51,14 @@ type Settings = ReturnType<typeof settings>;
 /** The figures, in print order. */
 const FIGURES = [
   { key: 'load', label: 'add-flows (ovs-ofctl), s', digits: 2, lowerIsBetter: true },
-  { key: 'loadOurs', label: 'add-flows (tsovs ofctl), s', digits: 2, lowerIsBetter: true },
+  // Each switch loaded with its own tool: the ratio is against OVS's time with ovs-ofctl.
+  {
+    key: 'loadOurs',
+    label: 'add-flows (own ofctl each), s',
+    digits: 2,
+    lowerIsBetter: true,
+    ovsKey: 'load',
+  },
   { key: 'rss', label: 'switch RSS after loading, MB', digits: 1, lowerIsBetter: true },
   { key: 'dump', label: 'dump-flows (ovs-ofctl), s', digits: 2, lowerIsBetter: true },
   { key: 'pps1', label: '64 B UDP A→B, 1 flow, kpkt/s', digits: 0, lowerIsBetter: false },
@@ -184,7 +191,7 @@ async function main(): Promise<void> {
     return xs === undefined || xs.length === 0 ? undefined : median(xs);
   };
   const body = FIGURES.map((f) => {
-    const a = med(ovs, f.key);
+    const a = med(ovs, 'ovsKey' in f ? f.ovsKey : f.key);
     const b = med(ours, f.key);
     const ratio = f.lowerIsBetter ? ratioText(a, b) : ratioText(b, a);
     return [
