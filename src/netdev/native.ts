@@ -53,6 +53,19 @@ export interface LinkSettings {
   advertising: number;
 }
 
+/**
+ * A read of up to `max` frames into a region's slots: frame i at offsets[i] (slotLen bytes there), its
+ * length to lengths[i]; returns how many were read.
+ */
+export type SlotRead = (
+  fd: number,
+  region: number,
+  offsets: Uint32Array,
+  lengths: Uint32Array,
+  max: number,
+  slotLen: number,
+) => number;
+
 /** A packet ring's counters since the previous packetStats call. */
 export interface RingStats {
   packets: number;
@@ -118,14 +131,7 @@ export interface NativeAddon {
    * slotLen bytes), its whole length with the vnet header to lengths[i] (more than slotLen: cut short).
    * Returns the count; 0 when nothing is queued.
    */
-  packetRecv(
-    fd: number,
-    region: number,
-    offsets: Uint32Array,
-    lengths: Uint32Array,
-    max: number,
-    slotLen: number,
-  ): number;
+  packetRecv: SlotRead;
   /** The ring's counters (PACKET_STATISTICS; reading resets them). */
   packetStats(fd: number): RingStats;
   /** Reads and clears a socket's pending error (SO_ERROR): an errno number, 0 for none. */
@@ -133,14 +139,7 @@ export interface NativeAddon {
   /** Creates a TAP with a 10-byte vnet header and checksum/TSO (and USO where possible) offloads. */
   tapOpen(name: string): TapDevice;
   /** Reads up to `max` frames, frame i at offsets[i] (slotLen bytes there), its length to lengths[i]. */
-  tapRead(
-    fd: number,
-    region: number,
-    offsets: Uint32Array,
-    lengths: Uint32Array,
-    max: number,
-    slotLen: number,
-  ): number;
+  tapRead: SlotRead;
   /** Writes `count` (region, offset, length) frames, one write() each; returns how many were taken. */
   tapWrite(fd: number, descs: Uint32Array, count: number): number;
   /** Watches `fd` for readability on this thread's event loop; returns a handle for pollStop. */

@@ -106,18 +106,39 @@ function pingAverage(out: string): number {
   return m === null ? Number.NaN : Number(m[1]);
 }
 
-test('system netdevs joined by a JS forwarder', async (t) => {
-  if (!requireRoot(t)) return;
+/** Two namespaces, each joined by a veth to this one, for a test's body; the ports it opens close with the lab. */
+interface ForwarderLab {
+  lab: Lab;
+  ports: SystemNetdev[];
+  nsA: string;
+  nsB: string;
+  /** The veth ends in the namespaces (a0, b0) and here (ra, rb). */
+  a0: string;
+  ra: string;
+  b0: string;
+  rb: string;
+}
+
+async function withForwarderLab(tag: string, body: (f: ForwarderLab) => Promise<void>): Promise<void> {
   const lab = new Lab();
   const ports: SystemNetdev[] = [];
   lab.onCleanup(() => {
     for (const p of ports) p.close();
   });
   try {
-    const nsA = lab.netns('tsa');
-    const nsB = lab.netns('tsb');
-    const [a0, ra] = lab.veth('tsa', nsA, 'tsra', null);
-    const [b0, rb] = lab.veth('tsb', nsB, 'tsrb', null);
+    const nsA = lab.netns(`${tag}a`);
+    const nsB = lab.netns(`${tag}b`);
+    const [a0, ra] = lab.veth(`${tag}a`, nsA, `${tag}ra`, null);
+    const [b0, rb] = lab.veth(`${tag}b`, nsB, `${tag}rb`, null);
+    await body({ lab, ports, nsA, nsB, a0, ra, b0, rb });
+  } finally {
+    await lab.cleanup();
+  }
+}
+
+test('system netdevs joined by a JS forwarder', async (t) => {
+  if (!requireRoot(t)) return;
+  await withForwarderLab('ts', async ({ lab, ports, nsA, nsB, a0, ra, b0, rb }) => {
     lab.address(nsA, a0, '10.77.1.1/24');
     lab.address(nsB, b0, '10.77.1.2/24');
     const pa = new SystemNetdev(ra);
@@ -210,9 +231,7 @@ test('system netdevs joined by a JS forwarder', async (t) => {
       ip('link', 'set', ra, 'up');
       await waitForPing(nsA, '10.77.1.2');
     });
-  } finally {
-    await lab.cleanup();
-  }
+  });
 });
 
 /** Source MAC of the frames JUMBO_SCRIPT sends (02:b1:b1:b1:b1:b1); a sequence number follows the EtherType. */
@@ -285,16 +304,7 @@ function forwardJumbo(from: Netdev, to: Netdev, seen: JumboSeen[], calls: { n: n
 
 test('system netdevs: frames bigger than a ring slot', async (t) => {
   if (!requireRoot(t)) return;
-  const lab = new Lab();
-  const ports: SystemNetdev[] = [];
-  lab.onCleanup(() => {
-    for (const p of ports) p.close();
-  });
-  try {
-    const nsA = lab.netns('tja');
-    const nsB = lab.netns('tjb');
-    const [a0, ra] = lab.veth('tja', nsA, 'tjra', null);
-    const [b0, rb] = lab.veth('tjb', nsB, 'tjrb', null);
+  await withForwarderLab('tj', async ({ lab, ports, nsA, nsB, a0, ra, b0, rb }) => {
     for (const [ns, dev] of [
       [nsA, a0],
       [null, ra],
@@ -376,7 +386,5 @@ test('system netdevs: frames bigger than a ring slot', async (t) => {
       assert.ok(calls.n - before >= 5, `${calls.n - before} batches`);
       assert.equal(pa.ownStats().rx_dropped, 0);
     });
-  } finally {
-    await lab.cleanup();
-  }
+  });
 });
